@@ -1,0 +1,623 @@
+/**
+ * The embedded Inngest executor: a single-process stand-in for the Inngest server that drives the
+ * app's own `serve()` handler over the SDK's HTTP protocol, with all run state in the app database.
+ *
+ * Protocol (Inngest SDK spec, https://github.com/inngest/inngest/blob/main/docs/SDK_SPEC.md, and the
+ * SDK's InngestCommHandler): the executor POSTs `?fnId=<fn>&stepId=step` with
+ * `{ event, events, steps, ctx: { run_id, attempt, max_attempts, stack }, version }`, signed with
+ * `X-Inngest-Signature: t=<unix s>&s=<hex HMAC-SHA256(key, body + t)>`. The SDK replays the function
+ * against the memoized `steps` and answers:
+ *  - 200 + the function's return value: the run is complete;
+ *  - 206 + opcodes: `StepRun` (a step ran; memoize its data), `StepError` (retriable step error),
+ *    `StepFailed` (final step error; memoize `{ error }`), `StepPlanned` (parallel steps: run each
+ *    with `stepId=<hashed id>`), `WaitForEvent` (suspend until a matching event or the timeout);
+ *  - 4xx/5xx + a serialized error: the function threw; `x-inngest-no-retry: true` means final.
+ *
+ * Guarantees: a memoized step never runs again (results are written before the next request); a
+ * step that was in flight when the process died runs again on restart (at-least-once), so Kadr's
+ * steps are idempotent. Supported: step.run (sequential and Promise.all-parallel),
+ * step.waitForEvent (`match`/`if` in the CEL subset of ./expression, timeout → null),
+ * step.sendEvent, retries with exponential backoff, NonRetriableError, RetryAfterError, `cancelOn`,
+ * `onFailure`, and event-id idempotency. Anything else fails the run with a clear error.
+ */
+
+import { createHmac } from "node:crypto";
+import canonicalize from "canonicalize";
+import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { ulid } from "ulid";
+import type { Db } from "@/lib/db";
+import { engineEvents, engineFunctions, engineRuns, engineSteps, engineWaits } from "@/lib/db/schema";
+import type { EmbeddedApi, RegisterPayload } from "./bridge";
+import { installEmbeddedExecutor } from "./bridge";
+import { compileExpression } from "./expression";
+
+/** The app's serve() handler as a fetch-style function (in-process transport). */
+export type ServeHandler = (request: Request) => Promise<Response>;
+
+/** The method exports of an Inngest `serve()` (e.g. from `inngest/next`). */
+export interface ServeExports {
+  GET: (...args: never[]) => unknown;
+  POST: (...args: never[]) => unknown;
+  PUT: (...args: never[]) => unknown;
+}
+
+/** Adapts `serve()`'s per-method exports to one fetch-style handler. */
+export function toServeHandler(serveExports: ServeExports): ServeHandler {
+  return (request) => {
+    const method = request.method as keyof ServeExports;
+    const fn = serveExports[method] as unknown as (req: Request) => Promise<Response>;
+    if (!fn) return Promise.resolve(new Response("Method not allowed", { status: 405 }));
+    return fn(request);
+  };
+}
+
+export interface EmbeddedExecutorOptions {
+  db: Db;
+  /** Signing key shared with serve(); requests are signed with it. */
+  signingKey: string;
+  /** In-process serve() handler; when absent, step requests go over HTTP to the registered URL. */
+  handler?: ServeHandler;
+  /** How many SDK requests (step executions) may be in flight at once. Default 4. */
+  parallelism?: number;
+  /** How often due runs and expired waits are looked for, in ms. Default 200. */
+  pollIntervalMs?: number;
+  /** First retry delay in ms, doubled per attempt (capped at 60 s), ±20 % jitter. Default 1000. */
+  backoffBaseMs?: number;
+  /** Receives one line per notable executor event. */
+  log?: (message: string, data?: Record<string, unknown>) => void;
+}
+
+interface FunctionConfig {
+  id: string;
+  triggers?: { event?: string; expression?: string; cron?: string }[];
+  steps?: Record<string, { runtime?: { url?: string }; retries?: { attempts?: number } }>;
+  cancel?: { event: string; if?: string; timeout?: string }[];
+}
+
+interface OutgoingOp {
+  op: string;
+  id: string;
+  name?: string;
+  displayName?: string;
+  data?: unknown;
+  error?: unknown;
+  opts?: Record<string, unknown>;
+}
+
+type Run = typeof engineRuns.$inferSelect;
+type Memo = {
+  ids: string[];
+  steps: Record<string, { type: "data"; data: unknown } | { type: "error"; error: unknown }>;
+};
+type CallResult = { status: number; headers: Headers; body: unknown };
+
+const FINAL_RUN_STATUSES = ["completed", "failed", "cancelled"] as const;
+const DEFAULT_RETRIES = 3;
+const MAX_BACKOFF_MS = 60_000;
+
+/** Parses Inngest duration strings like "30s", "5m", "1h30m", "7d" into milliseconds. */
+export function parseDurationMs(value: string): number {
+  const units: Record<string, number> = {
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    h: 3_600_000,
+    d: 86_400_000,
+    w: 604_800_000,
+  };
+  let total = 0;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
+  let matched = "";
+  for (let m = re.exec(value); m; m = re.exec(value)) {
+    total += Number(m[1]) * units[m[2]!]!;
+    matched += m[0];
+  }
+  if (!matched || matched !== value.replace(/\s+/g, ""))
+    throw new Error(`Unsupported duration: ${JSON.stringify(value)}`);
+  return total;
+}
+
+/** Signs a request body the way the SDK verifies it (HMAC-SHA256 over body + timestamp). */
+export function signRequest(
+  body: string,
+  signingKey: string,
+  nowSeconds = Math.round(Date.now() / 1000),
+): string {
+  const key = signingKey.replace(/^signkey-[\w]+-/, "");
+  const mac = createHmac("sha256", key).update(body).update(String(nowSeconds)).digest("hex");
+  return `t=${nowSeconds}&s=${mac}`;
+}
+
+class Semaphore {
+  private waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+  async use<T>(work: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class EmbeddedExecutor implements EmbeddedApi {
+  private readonly db: Db;
+  private readonly slots: Semaphore;
+  private readonly active = new Set<string>();
+  private functions = new Map<string, { url: string; config: FunctionConfig }>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private stopped = true;
+  private readonly drivers = new Set<Promise<void>>();
+
+  constructor(private readonly options: EmbeddedExecutorOptions) {
+    this.db = options.db;
+    this.slots = new Semaphore(options.parallelism ?? 4);
+  }
+
+  /**
+   * Installs this executor as the target of the Inngest client in this process, syncs the app's
+   * functions through `serve()` (PUT, as the Inngest server would), and starts driving runs,
+   * resuming every run a previous process left unfinished.
+   * @param serveUrl the URL serve() is mounted at (recorded as the functions' step URL).
+   */
+  async start(serveUrl: string): Promise<void> {
+    installEmbeddedExecutor(this);
+    this.stopped = false;
+    const response = await this.send(new Request(serveUrl, { method: "PUT" }), serveUrl);
+    if (!response.ok)
+      throw new Error(`Function sync failed: HTTP ${response.status} ${await response.text()}`);
+    await this.loadFunctions();
+    this.timer = setInterval(() => void this.tick(), this.options.pollIntervalMs ?? 200);
+    await this.tick();
+  }
+
+  /** Stops polling and waits for in-flight drivers to reach a safe point. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await Promise.allSettled([...this.drivers]);
+    installEmbeddedExecutor(undefined);
+  }
+
+  /** Records the function configs a sync sends (called through the client's fetch). */
+  async register(payload: RegisterPayload): Promise<void> {
+    for (const fn of payload.functions) {
+      const config = fn as unknown as FunctionConfig;
+      const url = config.steps?.step?.runtime?.url ?? payload.url;
+      await this.db
+        .insert(engineFunctions)
+        .values({ id: config.id, appId: payload.appName, url, config: fn })
+        .onConflictDoUpdate({ target: engineFunctions.id, set: { url, config: fn, updatedAt: new Date() } });
+    }
+    await this.loadFunctions();
+  }
+
+  /**
+   * Receives events (from `inngest.send()` or `step.sendEvent`). An event whose id was seen before
+   * is ignored. Starts triggered runs, resolves matching waits, and cancels matching runs.
+   * @returns the event ids, in order.
+   */
+  async ingest(events: Record<string, unknown>[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const raw of events) {
+      const id = typeof raw.id === "string" && raw.id ? raw.id : ulid();
+      const name = String(raw.name ?? "");
+      if (!name) throw new Error("Event has no name");
+      const event = { ...raw, id, name, data: raw.data ?? {}, ts: raw.ts ?? Date.now() };
+      ids.push(id);
+      const inserted = await this.db
+        .insert(engineEvents)
+        .values({ id, name, payload: event })
+        .onConflictDoNothing()
+        .returning({ seq: engineEvents.seq });
+      if (inserted.length === 0) continue;
+      await this.dispatch(event);
+    }
+    return ids;
+  }
+
+  /** Resolves when the run reaches a final status; returns the run row. */
+  async waitForRun(runId: string, pollMs = 100): Promise<Run> {
+    for (;;) {
+      const [run] = await this.db.select().from(engineRuns).where(eq(engineRuns.id, runId));
+      if (run && (FINAL_RUN_STATUSES as readonly string[]).includes(run.status)) return run;
+      await sleep(pollMs);
+    }
+  }
+
+  private log(message: string, data?: Record<string, unknown>) {
+    this.options.log?.(message, data);
+  }
+
+  private async loadFunctions() {
+    const rows = await this.db.select().from(engineFunctions);
+    this.functions = new Map(
+      rows.map((r) => [r.id, { url: r.url, config: r.config as unknown as FunctionConfig }]),
+    );
+  }
+
+  private async dispatch(event: Record<string, unknown> & { id: string; name: string }) {
+    for (const [functionId, { config }] of this.functions) {
+      const triggered = (config.triggers ?? []).some(
+        (t) => t.event === event.name && (!t.expression || compileExpression(t.expression)({ event })),
+      );
+      if (triggered) {
+        const runId = ulid();
+        const created = await this.db
+          .insert(engineRuns)
+          .values({ id: runId, functionId, eventId: event.id, event, status: "running" })
+          .onConflictDoNothing()
+          .returning({ id: engineRuns.id });
+        if (created.length) {
+          this.log("run started", { runId, functionId, event: event.name });
+          this.kick(runId);
+        }
+      }
+      for (const cancel of config.cancel ?? []) {
+        if (cancel.event !== event.name) continue;
+        const predicate = cancel.if ? compileExpression(cancel.if) : () => true;
+        const open = await this.db
+          .select()
+          .from(engineRuns)
+          .where(
+            and(eq(engineRuns.functionId, functionId), inArray(engineRuns.status, ["running", "waiting"])),
+          );
+        for (const run of open) {
+          if (predicate({ event: run.event, async: event }))
+            await this.finishRun(run.id, "cancelled", { output: null });
+        }
+      }
+    }
+    const waits = await this.db.select().from(engineWaits).where(eq(engineWaits.eventName, event.name));
+    for (const wait of waits) {
+      const [run] = await this.db.select().from(engineRuns).where(eq(engineRuns.id, wait.runId));
+      if (!run) continue;
+      if (!wait.expression || compileExpression(wait.expression)({ event: run.event, async: event })) {
+        await this.resolveWait(wait.id, event);
+      }
+    }
+  }
+
+  /** Memoizes a wait's result (the event, or null on timeout) and makes its run runnable. */
+  private async resolveWait(waitId: number, result: unknown) {
+    await this.db.transaction(async (tx) => {
+      const [wait] = await tx.delete(engineWaits).where(eq(engineWaits.id, waitId)).returning();
+      if (!wait) return;
+      await tx
+        .insert(engineSteps)
+        .values({ runId: wait.runId, hashedId: wait.hashedId, op: "WaitForEvent", result: { data: result } })
+        .onConflictDoNothing();
+      await tx
+        .update(engineRuns)
+        .set({ status: "running", wakeAt: null })
+        .where(and(eq(engineRuns.id, wait.runId), eq(engineRuns.status, "waiting")));
+    });
+    void this.tick();
+  }
+
+  private kick(runId: string) {
+    if (this.stopped || this.active.has(runId)) return;
+    this.active.add(runId);
+    const driver = this.drive(runId)
+      .catch((err) => this.log("driver crashed", { runId, error: String(err) }))
+      .finally(() => {
+        this.active.delete(runId);
+        this.drivers.delete(driver);
+      });
+    this.drivers.add(driver);
+  }
+
+  private async tick() {
+    if (this.ticking || this.stopped) return;
+    this.ticking = true;
+    try {
+      const now = new Date();
+      const expired = await this.db.select().from(engineWaits).where(lte(engineWaits.expiresAt, now));
+      for (const wait of expired) await this.resolveWait(wait.id, null);
+      const due = await this.db
+        .select({ id: engineRuns.id })
+        .from(engineRuns)
+        .where(
+          and(eq(engineRuns.status, "running"), or(isNull(engineRuns.wakeAt), lte(engineRuns.wakeAt, now))),
+        );
+      for (const { id } of due) this.kick(id);
+    } catch (err) {
+      this.log("tick failed", { error: String(err) });
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async loadRun(runId: string): Promise<Run | undefined> {
+    const [run] = await this.db.select().from(engineRuns).where(eq(engineRuns.id, runId));
+    return run;
+  }
+
+  private async loadMemo(runId: string): Promise<Memo> {
+    const rows = await this.db
+      .select()
+      .from(engineSteps)
+      .where(eq(engineSteps.runId, runId))
+      .orderBy(asc(engineSteps.seq));
+    const memo: Memo = { ids: [], steps: {} };
+    for (const row of rows) {
+      memo.ids.push(row.hashedId);
+      memo.steps[row.hashedId] =
+        "error" in row.result
+          ? { type: "error", error: row.result.error }
+          : { type: "data", data: row.result.data };
+    }
+    return memo;
+  }
+
+  private maxAttempts(functionId: string): number {
+    const retries = this.functions.get(functionId)?.config.steps?.step?.retries?.attempts;
+    return (retries ?? DEFAULT_RETRIES) + 1;
+  }
+
+  private backoffMs(attempt: number, retryAfter: string | null): number {
+    if (retryAfter) {
+      const seconds = Number(retryAfter);
+      const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now();
+      if (ms >= 0) return ms;
+    }
+    const base = Math.min((this.options.backoffBaseMs ?? 1000) * 2 ** attempt, MAX_BACKOFF_MS);
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
+  /** Sends one request to serve(): in-process when a handler is given, over HTTP otherwise. */
+  private async send(request: Request, url: string): Promise<Response> {
+    if (this.options.handler) return this.options.handler(request);
+    return fetch(url, request);
+  }
+
+  private async call(run: Run, memo: Memo, stepId: string, attempt: number): Promise<CallResult> {
+    const fn = this.functions.get(run.functionId);
+    if (!fn) throw new Error(`Function ${run.functionId} is not registered`);
+    const url = new URL(fn.url);
+    url.searchParams.set("fnId", run.functionId);
+    url.searchParams.set("stepId", stepId);
+    const body = canonicalize({
+      event: run.event,
+      events: [run.event],
+      steps: memo.steps,
+      ctx: {
+        run_id: run.id,
+        attempt,
+        max_attempts: this.maxAttempts(run.functionId),
+        disable_immediate_execution: stepId !== "step",
+        use_api: false,
+        stack: { stack: memo.ids, current: memo.ids.length },
+      },
+      version: 2,
+    }) as string;
+    const request = new Request(url, {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json",
+        "x-inngest-signature": signRequest(body, this.options.signingKey),
+        "x-inngest-server-kind": "cloud",
+      },
+    });
+    const response = await this.slots.use(() => this.send(request, url.href));
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // A non-JSON body is kept as text; it is reported as the error.
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  }
+
+  private async memoize(
+    runId: string,
+    op: OutgoingOp,
+    result: { data: unknown } | { error: unknown },
+    attempts: number,
+  ) {
+    await this.db
+      .insert(engineSteps)
+      .values({
+        runId,
+        hashedId: op.id,
+        name: op.displayName ?? op.name ?? null,
+        op: op.op,
+        result,
+        attempts,
+      })
+      .onConflictDoNothing();
+  }
+
+  private async finishRun(
+    runId: string,
+    status: "completed" | "failed" | "cancelled",
+    outcome: { output?: unknown; error?: unknown },
+  ) {
+    const updated = await this.db
+      .update(engineRuns)
+      .set({
+        status,
+        output: outcome.output ?? null,
+        error: outcome.error ?? null,
+        endedAt: new Date(),
+        wakeAt: null,
+      })
+      .where(and(eq(engineRuns.id, runId), inArray(engineRuns.status, ["running", "waiting"])))
+      .returning();
+    await this.db.delete(engineWaits).where(eq(engineWaits.runId, runId));
+    const run = updated[0];
+    if (!run) return;
+    this.log(`run ${status}`, { runId, functionId: run.functionId });
+    if (status === "failed") {
+      await this.ingest([
+        {
+          name: "inngest/function.failed",
+          id: `failed-${runId}`,
+          data: { function_id: run.functionId, run_id: runId, error: outcome.error, event: run.event },
+        },
+      ]);
+    }
+  }
+
+  /** Drives one run until it completes, fails, suspends on a wait, or backs off for a retry. */
+  private async drive(runId: string): Promise<void> {
+    while (!this.stopped) {
+      const run = await this.loadRun(runId);
+      if (run?.status !== "running") return;
+      if (run.wakeAt && run.wakeAt > new Date()) return;
+      const memo = await this.loadMemo(runId);
+      const result = await this.call(run, memo, "step", run.attempt);
+      if ((await this.loadRun(runId))?.status !== "running") return;
+
+      if (result.status === 200) {
+        await this.finishRun(runId, "completed", { output: result.body });
+        return;
+      }
+      if (result.status !== 206) {
+        const final =
+          result.headers.get("x-inngest-no-retry") === "true" ||
+          run.attempt + 1 >= this.maxAttempts(run.functionId);
+        if (final) {
+          await this.finishRun(runId, "failed", { error: result.body });
+        } else {
+          await this.scheduleRetry(run, result.headers.get("retry-after"));
+        }
+        return;
+      }
+
+      const ops = (Array.isArray(result.body) ? result.body : [result.body]) as OutgoingOp[];
+      const planned: OutgoingOp[] = [];
+      let suspended = false;
+      for (const op of ops) {
+        switch (op.op) {
+          case "StepRun":
+          case "Step":
+            await this.memoize(runId, op, { data: op.data ?? null }, run.attempt + 1);
+            break;
+          case "StepFailed":
+            await this.memoize(runId, op, { error: op.error }, run.attempt + 1);
+            break;
+          case "StepError":
+            await this.scheduleRetry(run, result.headers.get("retry-after"));
+            return;
+          case "StepPlanned":
+            planned.push(op);
+            break;
+          case "WaitForEvent":
+            await this.registerWait(run, op);
+            suspended = true;
+            break;
+          case "RunComplete":
+            await this.finishRun(runId, "completed", { output: op.data ?? null });
+            return;
+          default:
+            await this.finishRun(runId, "failed", {
+              error: { name: "Error", message: `The embedded executor does not support the ${op.op} opcode` },
+            });
+            return;
+        }
+      }
+      if (!suspended || planned.length) {
+        await this.db.update(engineRuns).set({ attempt: 0 }).where(eq(engineRuns.id, runId));
+      }
+      if (planned.length) {
+        await Promise.all(planned.map((op) => this.executePlanned(run, memo, op)));
+        continue;
+      }
+      if (suspended) {
+        // Suspend only while a wait is still pending; a wait resolved meanwhile means: replay now.
+        const suspendedRows = await this.db
+          .update(engineRuns)
+          .set({ status: "waiting" })
+          .where(
+            and(
+              eq(engineRuns.id, runId),
+              eq(engineRuns.status, "running"),
+              sql`exists (select 1 from ${engineWaits} where ${engineWaits.runId} = ${runId})`,
+            ),
+          )
+          .returning({ id: engineRuns.id });
+        if (suspendedRows.length) return;
+      }
+    }
+  }
+
+  private async scheduleRetry(run: Run, retryAfter: string | null) {
+    const delay = this.backoffMs(run.attempt, retryAfter);
+    this.log("retry scheduled", { runId: run.id, attempt: run.attempt + 1, delayMs: delay });
+    await this.db
+      .update(engineRuns)
+      .set({ attempt: run.attempt + 1, wakeAt: new Date(Date.now() + delay) })
+      .where(eq(engineRuns.id, run.id));
+  }
+
+  /** Runs one planned (parallel) step to a memoized result, retrying it with backoff. */
+  private async executePlanned(run: Run, memo: Memo, op: OutgoingOp): Promise<void> {
+    const maxAttempts = this.maxAttempts(run.functionId);
+    for (let attempt = 0; attempt < maxAttempts && !this.stopped; attempt++) {
+      const result = await this.call(run, memo, op.id, attempt);
+      const [step] = (Array.isArray(result.body) ? result.body : [result.body]) as OutgoingOp[];
+      if (result.status === 206 && step && (step.op === "StepRun" || step.op === "Step")) {
+        await this.memoize(run.id, step, { data: step.data ?? null }, attempt + 1);
+        return;
+      }
+      if (result.status === 206 && step?.op === "StepFailed") {
+        await this.memoize(run.id, step, { error: step.error }, attempt + 1);
+        return;
+      }
+      if (result.headers.get("x-inngest-no-retry") === "true" && step?.op !== "StepError") {
+        await this.memoize(run.id, op, { error: result.body }, attempt + 1);
+        return;
+      }
+      this.log("step retry", { runId: run.id, step: op.displayName ?? op.id, attempt: attempt + 1 });
+      await sleep(this.backoffMs(attempt, result.headers.get("retry-after")));
+    }
+  }
+
+  /**
+   * Registers a step.waitForEvent. An event of that name received since the run's last recorded
+   * step also counts (it may have arrived while the SDK was reporting the wait), so an approval
+   * sent right after a gate opens is never lost.
+   */
+  private async registerWait(run: Run, op: OutgoingOp) {
+    const opts = op.opts ?? {};
+    const eventName = String(opts.event ?? op.name ?? "");
+    const expression = typeof opts.if === "string" ? opts.if : null;
+    const timeout = typeof opts.timeout === "string" ? parseDurationMs(opts.timeout) : 365 * 86_400_000;
+    const predicate = expression ? compileExpression(expression) : () => true;
+    const inserted = await this.db
+      .insert(engineWaits)
+      .values({
+        runId: run.id,
+        hashedId: op.id,
+        eventName,
+        expression,
+        expiresAt: new Date(Date.now() + timeout),
+      })
+      .onConflictDoNothing()
+      .returning();
+    const wait = inserted[0];
+    if (!wait) return;
+    const [last] = await this.db
+      .select({ at: sql<Date>`max(${engineSteps.endedAt})` })
+      .from(engineSteps)
+      .where(eq(engineSteps.runId, run.id));
+    const since = last?.at ? new Date(last.at) : run.startedAt;
+    const recent = await this.db
+      .select()
+      .from(engineEvents)
+      .where(and(eq(engineEvents.name, eventName), sql`${engineEvents.receivedAt} >= ${since.toISOString()}`))
+      .orderBy(asc(engineEvents.seq));
+    const match = recent.find((e) => predicate({ event: run.event, async: e.payload }));
+    if (match) await this.resolveWait(wait.id, match.payload);
+  }
+}

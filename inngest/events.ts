@@ -1,0 +1,37 @@
+/**
+ * Every event Kadr sends or waits for, each a typed `eventType` with a zod schema
+ * (https://www.inngest.com/docs/reference/typescript/v4/events). Names follow
+ * `<domain>/<object>.<past-tense-verb>`. Schemas never transform (the SDK forbids it).
+ */
+import { eventType } from "inngest";
+import { z } from "zod";
+
+const jobRef = { jobId: z.string().min(1).max(64).describe("Job id") };
+const approval = z.object({ ...jobRef, actor: z.string().describe('Who approved: "cli", "user:<uuid>"') });
+
+/** A job row exists; start producing its video. */
+export const jobCreated = eventType("video/job.created", { schema: z.object(jobRef) });
+
+/** Gate 1: the user approved (possibly edited) the script. */
+export const scriptApproved = eventType("video/script.approved", { schema: approval });
+
+/** Gate 2: the user approved the image grid. */
+export const imagesApproved = eventType("video/images.approved", { schema: approval });
+
+/** Gate 3: the user approved the clips. */
+export const clipsApproved = eventType("video/clips.approved", { schema: approval });
+
+/** The user cancelled (rejected) the job; its run stops. */
+export const jobCancelled = eventType("video/job.cancelled", { schema: z.object(jobRef) });
+
+/** The final video is stored; delivery functions react to this. */
+export const jobCompleted = eventType("video/job.completed", {
+  schema: z.object({ ...jobRef, assetId: z.string().uuid() }),
+});
+
+/** Approval events by gate, for services that approve a gate generically. */
+export const GATE_EVENTS = {
+  script: scriptApproved,
+  images: imagesApproved,
+  clips: clipsApproved,
+} as const;
