@@ -18,7 +18,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npx next build && npx next start --hostname 127.0.0.1 --port ${port}`,
+    command: `rm -rf .data/e2e && npx next build && npx next start --hostname 127.0.0.1 --port ${port}`,
     url: `http://127.0.0.1:${port}`,
     timeout: 300_000,
     reuseExistingServer: false,

@@ -89,7 +89,7 @@ type Memo = {
   ids: string[];
   steps: Record<string, { type: "data"; data: unknown } | { type: "error"; error: unknown }>;
 };
-type CallResult = { status: number; headers: Headers; body: unknown };
+type CallResult = { status: number; headers: Headers; body: unknown; startedAt: Date };
 
 const FINAL_RUN_STATUSES = ["completed", "failed", "cancelled"] as const;
 const DEFAULT_RETRIES = 3;
@@ -407,6 +407,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
         "x-inngest-server-kind": "cloud",
       },
     });
+    const startedAt = new Date();
     const response = await this.slots.use(() => this.send(request, url.href));
     const text = await response.text();
     let parsed: unknown = text;
@@ -415,7 +416,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
     } catch {
       // A non-JSON body is kept as text; it is reported as the error.
     }
-    return { status: response.status, headers: response.headers, body: parsed };
+    return { status: response.status, headers: response.headers, body: parsed, startedAt };
   }
 
   private async memoize(
@@ -423,6 +424,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
     op: OutgoingOp,
     result: { data: unknown } | { error: unknown },
     attempts: number,
+    startedAt: Date,
   ) {
     await this.db
       .insert(engineSteps)
@@ -433,6 +435,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
         op: op.op,
         result,
         attempts,
+        startedAt,
       })
       .onConflictDoNothing();
   }
@@ -501,10 +504,10 @@ export class EmbeddedExecutor implements EmbeddedApi {
         switch (op.op) {
           case "StepRun":
           case "Step":
-            await this.memoize(runId, op, { data: op.data ?? null }, run.attempt + 1);
+            await this.memoize(runId, op, { data: op.data ?? null }, run.attempt + 1, result.startedAt);
             break;
           case "StepFailed":
-            await this.memoize(runId, op, { error: op.error }, run.attempt + 1);
+            await this.memoize(runId, op, { error: op.error }, run.attempt + 1, result.startedAt);
             break;
           case "StepError":
             await this.scheduleRetry(run, result.headers.get("retry-after"));
@@ -567,15 +570,15 @@ export class EmbeddedExecutor implements EmbeddedApi {
       const result = await this.call(run, memo, op.id, attempt);
       const [step] = (Array.isArray(result.body) ? result.body : [result.body]) as OutgoingOp[];
       if (result.status === 206 && step && (step.op === "StepRun" || step.op === "Step")) {
-        await this.memoize(run.id, step, { data: step.data ?? null }, attempt + 1);
+        await this.memoize(run.id, step, { data: step.data ?? null }, attempt + 1, result.startedAt);
         return;
       }
       if (result.status === 206 && step?.op === "StepFailed") {
-        await this.memoize(run.id, step, { error: step.error }, attempt + 1);
+        await this.memoize(run.id, step, { error: step.error }, attempt + 1, result.startedAt);
         return;
       }
       if (result.headers.get("x-inngest-no-retry") === "true" && step?.op !== "StepError") {
-        await this.memoize(run.id, op, { error: result.body }, attempt + 1);
+        await this.memoize(run.id, op, { error: result.body }, attempt + 1, result.startedAt);
         return;
       }
       this.log("step retry", { runId: run.id, step: op.displayName ?? op.id, attempt: attempt + 1 });
@@ -584,9 +587,9 @@ export class EmbeddedExecutor implements EmbeddedApi {
   }
 
   /**
-   * Registers a step.waitForEvent. An event of that name received since the run's last recorded
-   * step also counts (it may have arrived while the SDK was reporting the wait), so an approval
-   * sent right after a gate opens is never lost.
+   * Registers a step.waitForEvent. An event of that name received since the run's latest step
+   * started also counts: a step often opens a gate (sets the job's status) and an approval can
+   * arrive before the SDK has even reported the wait, so it must not be lost.
    */
   private async registerWait(run: Run, op: OutgoingOp) {
     const opts = op.opts ?? {};
@@ -608,7 +611,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
     const wait = inserted[0];
     if (!wait) return;
     const [last] = await this.db
-      .select({ at: sql<Date>`max(${engineSteps.endedAt})` })
+      .select({ at: sql<string | null>`max(coalesce(${engineSteps.startedAt}, ${engineSteps.endedAt}))` })
       .from(engineSteps)
       .where(eq(engineSteps.runId, run.id));
     const since = last?.at ? new Date(last.at) : run.startedAt;

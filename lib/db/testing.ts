@@ -15,7 +15,7 @@ export function testDbKind(): "pglite" | "postgres" {
  * Opens an isolated, migrated database for one test file.
  * @throws when KADR_TEST_DB=postgres but KADR_TEST_DATABASE_URL is unset or unreachable.
  */
-export async function openTestDb(): Promise<DbHandle> {
+export async function openTestDb(): Promise<DbHandle & { url?: string }> {
   if (testDbKind() === "pglite") return openDb({ dataDir: "memory://" });
   const adminUrl = process.env.KADR_TEST_DATABASE_URL;
   if (!adminUrl)
@@ -29,6 +29,7 @@ export async function openTestDb(): Promise<DbHandle> {
   const handle = await openDb({ url: url.href });
   return {
     ...handle,
+    url: url.href,
     async close() {
       await handle.close();
       await admin.unsafe(`drop database if exists ${name} with (force)`);

@@ -1,0 +1,94 @@
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeNarration, narrationCues } from "./narration";
+import { probeMedia } from "./probe";
+import { audioStream, makeTempDir, maxVolumeDb, renderLavfi, SMALL_PROFILE } from "./test-support";
+
+let dir: string;
+let cleanup: () => Promise<void>;
+/** Stand-ins for espeak-ng output: 22.05 kHz mono 16-bit WAV. */
+let speechA: string;
+let speechB: string;
+beforeAll(async () => {
+  ({ dir, cleanup } = await makeTempDir());
+  const wav = (name: string, frequency: number) =>
+    renderLavfi(path.join(dir, name), [`sine=frequency=${frequency}:sample_rate=22050`], 1, [
+      "-c:a",
+      "pcm_s16le",
+    ]);
+  [speechA, speechB] = await Promise.all([wav("a.wav", 440), wav("b.wav", 660)]);
+});
+afterAll(() => cleanup());
+
+describe("narrationCues", () => {
+  it("starts each segment's speech where the segment starts on the final timeline", () => {
+    const clips = [
+      { section: "intro", seconds: 2 },
+      { section: "main", seconds: 2 },
+      { section: "main", seconds: 2 },
+      { section: "outro", seconds: 2 },
+    ] as const;
+    expect(narrationCues(["i.wav", "m1.wav", null, "o.wav"], clips, 0.5)).toEqual([
+      { audioPath: "i.wav", startSeconds: 0 },
+      { audioPath: "m1.wav", startSeconds: 1.5 },
+      { audioPath: "o.wav", startSeconds: 5 },
+    ]);
+  });
+
+  it("rejects a narration list that does not match the clips", () => {
+    expect(() => narrationCues(["a.wav"], [], 0.5)).toThrow(/1 narration files for 0 clips/);
+  });
+});
+
+describe("encodeNarration", () => {
+  // The test tones peak at -18 dBFS; loudnorm to -16 LUFS lifts them by about 10 dB.
+  it.each([
+    ["as recorded", undefined, -30, -15],
+    ["normalized to -16 LUFS", -16, -15, 0],
+  ])(
+    "places each cue at its start in a 48 kHz stereo AAC track of the exact total length (%s)",
+    async (_, loudnessLufs, minPeakDb, maxPeakDb) => {
+      const out = path.join(dir, `narration-${loudnessLufs ?? "raw"}.m4a`);
+      await encodeNarration({
+        cues: [
+          { audioPath: speechA, startSeconds: 0.5 },
+          { audioPath: speechB, startSeconds: 3 },
+        ],
+        totalSeconds: 5,
+        outPath: out,
+        profile: SMALL_PROFILE,
+        loudnessLufs,
+      });
+
+      const info = await probeMedia(out);
+      expect(info.durationSeconds).toBeCloseTo(5, 1);
+      expect(info.streams).toHaveLength(1);
+      expect(audioStream(info)).toMatchObject({ codec: "aac", sampleRate: 48_000, channels: 2 });
+      expect(await maxVolumeDb(out, 0, 0.4)).toBeLessThan(-60);
+      for (const speechStart of [0.6, 3.1]) {
+        const peak = await maxVolumeDb(out, speechStart, 0.8);
+        expect(peak).toBeGreaterThan(minPeakDb);
+        expect(peak).toBeLessThan(maxPeakDb);
+      }
+      expect(await maxVolumeDb(out, 1.7, 1.2)).toBeLessThan(-60);
+      expect(await maxVolumeDb(out, 4.2, 0.7)).toBeLessThan(-60);
+    },
+  );
+
+  it("cuts speech that runs past the total length and writes silence without cues", async () => {
+    const cut = path.join(dir, "cut.m4a");
+    const silent = path.join(dir, "silent.m4a");
+    await encodeNarration({
+      cues: [{ audioPath: speechA, startSeconds: 1.5 }],
+      totalSeconds: 2,
+      outPath: cut,
+      profile: SMALL_PROFILE,
+    });
+    await encodeNarration({ cues: [], totalSeconds: 1, outPath: silent, profile: SMALL_PROFILE });
+
+    expect((await probeMedia(cut)).durationSeconds).toBeCloseTo(2, 1);
+    expect(await maxVolumeDb(cut, 1.6, 0.3)).toBeGreaterThan(-30);
+    expect((await probeMedia(silent)).durationSeconds).toBeCloseTo(1, 1);
+    expect(await maxVolumeDb(silent, 0, 1)).toBeLessThan(-60);
+  });
+});

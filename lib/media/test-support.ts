@@ -1,0 +1,164 @@
+/**
+ * Helpers for the media tests: small profiles, generated inputs (sharp stills, lavfi sources) and
+ * measurements of outputs (stream lookup, keyframes, audio level, frame colour). Everything runs
+ * through runFfmpeg/runFfprobe, so it works on either backend.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import sharp from "sharp";
+import { runFfmpeg, runFfprobe } from "./ffmpeg";
+import type { MediaInfo, ProbedStream } from "./probe";
+import type { VideoProfile } from "./profile";
+
+/** 320x180 at 24 fps, otherwise the canonical profile: fast to encode in tests. */
+export const SMALL_PROFILE: VideoProfile = {
+  width: 320,
+  height: 180,
+  fps: 24,
+  audioSampleRate: 48_000,
+  audioChannels: 2,
+  gopSeconds: 1,
+};
+
+/** A fresh directory under os.tmpdir() and a function that removes it. */
+export async function makeTempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), "kadr-media-test-"));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Writes a PNG of one colour (r, g, b in 0..255) and returns its path. */
+export async function writeSolidImage(
+  file: string,
+  rgb: [number, number, number],
+  width = 480,
+  height = 320,
+): Promise<string> {
+  const [r, g, b] = rgb;
+  await sharp({ create: { width, height, channels: 3, background: { r, g, b } } })
+    .png()
+    .toFile(file);
+  return file;
+}
+
+/** Writes a PNG whose red rises left to right and green top to bottom, so any camera move shows. */
+export async function writeGradientImage(file: string, width = 480, height = 320): Promise<string> {
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const offset = (y * width + x) * 3;
+      pixels[offset] = Math.round((255 * x) / (width - 1));
+      pixels[offset + 1] = Math.round((255 * y) / (height - 1));
+      pixels[offset + 2] = 96;
+    }
+  }
+  await sharp(pixels, { raw: { width, height, channels: 3 } })
+    .png()
+    .toFile(file);
+  return file;
+}
+
+/** Renders lavfi sources into `file` (e.g. ["testsrc=size=640x480:rate=30"], "-c:v libx264 ..."). */
+export async function renderLavfi(file: string, sources: string[], seconds: number, encodeArgs: string[]) {
+  const inputs = sources.flatMap((source) => ["-f", "lavfi", "-i", source]);
+  await runFfmpeg([...inputs, "-t", String(seconds), ...encodeArgs, file], { inputs: [], outputs: [file] });
+  return file;
+}
+
+export function videoStream(info: MediaInfo): ProbedStream {
+  return streamOfType(info, "video");
+}
+
+export function audioStream(info: MediaInfo): ProbedStream {
+  return streamOfType(info, "audio");
+}
+
+function streamOfType(info: MediaInfo, type: ProbedStream["type"]): ProbedStream {
+  const stream = info.streams.find((candidate) => candidate.type === type);
+  if (!stream) throw new Error(`no ${type} stream in ${JSON.stringify(info)}`);
+  return stream;
+}
+
+/** Every video packet in file order: presentation time in seconds, keyframe or not. */
+export async function videoPackets(file: string): Promise<{ seconds: number; keyframe: boolean }[]> {
+  const { stdout } = await runFfprobe(
+    ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time,flags", "-of", "json", file],
+    { inputs: [file] },
+  );
+  const packets = (JSON.parse(stdout) as { packets: { pts_time: string; flags: string }[] }).packets;
+  return packets.map((packet) => ({
+    seconds: Number(packet.pts_time),
+    keyframe: packet.flags.startsWith("K"),
+  }));
+}
+
+/** Presentation times in seconds of the video keyframes. */
+export async function keyframeSeconds(file: string): Promise<number[]> {
+  return (await videoPackets(file)).filter((packet) => packet.keyframe).map((packet) => packet.seconds);
+}
+
+/** Peak level in dBFS of the audio between startSeconds and startSeconds + seconds (volumedetect). */
+export async function maxVolumeDb(file: string, startSeconds: number, seconds: number): Promise<number> {
+  const { stderr } = await runFfmpeg(
+    [
+      "-ss",
+      String(startSeconds),
+      "-t",
+      String(seconds),
+      "-i",
+      file,
+      "-af",
+      "volumedetect",
+      "-f",
+      "null",
+      "-",
+    ],
+    { inputs: [file], outputs: [] },
+  );
+  const match = /max_volume: (-?[\d.]+|-inf) dB/.exec(stderr);
+  if (!match) throw new Error(`volumedetect printed no max_volume:\n${stderr}`);
+  return match[1] === "-inf" ? Number.NEGATIVE_INFINITY : Number(match[1]);
+}
+
+/** Average colour [r, g, b] (0..255) of the frame shown at `seconds`, or of a region of it. */
+export async function frameRgbAt(
+  file: string,
+  seconds: number,
+  region?: { left: number; top: number; width: number; height: number },
+): Promise<[number, number, number]> {
+  const { dir, cleanup } = await makeTempDir();
+  try {
+    const still = path.join(dir, "frame.png");
+    await runFfmpeg(["-ss", String(seconds), "-i", file, "-frames:v", "1", still], {
+      inputs: [file],
+      outputs: [still],
+    });
+    // stats() reads the input image, not the pipeline: cut the region out first.
+    const pixels = region ? await sharp(still).extract(region).png().toBuffer() : still;
+    const { channels } = await sharp(pixels).stats();
+    const [r, g, b] = channels.map((channel) => Math.round(channel.mean));
+    return [r!, g!, b!];
+  } finally {
+    await cleanup();
+  }
+}
+
+/** Sets environment variables for the duration of `task`, then restores them. */
+export async function withEnv<T>(
+  vars: Record<string, string | undefined>,
+  task: () => Promise<T>,
+): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((key) => [key, process.env[key]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+  apply(vars);
+  try {
+    return await task();
+  } finally {
+    apply(saved);
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Blob storage behind one small interface. The local store keeps files under
+ * `$KADR_DATA_DIR/media`, content-addressed: the key is `<kind>/<sha256[0:2]>/<sha256>.<ext>`, so the
+ * same bytes are stored once and a key never changes meaning.
+ */
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+
+export interface StoredBlob {
+  key: string;
+  /** Hex sha256 of the content. */
+  sha256: string;
+  /** Size in bytes. */
+  bytes: number;
+}
+
+export interface BlobStore {
+  /** Stores a local file's bytes under a content-addressed key; the source file is left in place. */
+  putFile(filePath: string, kind: string, ext: string): Promise<StoredBlob>;
+  /** Stores a buffer under a content-addressed key. */
+  putBuffer(data: Buffer, kind: string, ext: string): Promise<StoredBlob>;
+  /** Absolute path of a stored key, for ffmpeg and for serving. @throws when the key is malformed. */
+  pathOf(key: string): string;
+  /** True when the key's bytes are present. */
+  exists(key: string): Promise<boolean>;
+  /** Removes a key; missing keys are ignored. */
+  remove(key: string): Promise<void>;
+}
+
+const KEY_PATTERN = /^[a-z]+\/[0-9a-f]{2}\/[0-9a-f]{64}\.[a-z0-9]{1,5}$/;
+
+/** True for keys this store produces (guards the media route against path traversal). */
+export function isValidBlobKey(key: string): boolean {
+  return KEY_PATTERN.test(key);
+}
+
+async function sha256OfFile(filePath: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  await pipeline(fs.createReadStream(filePath), async (source: AsyncIterable<Buffer>) => {
+    for await (const chunk of source) {
+      hash.update(chunk);
+      bytes += chunk.length;
+    }
+  });
+  return { sha256: hash.digest("hex"), bytes };
+}
+
+/** A BlobStore on the local filesystem rooted at `root`. */
+export class LocalBlobStore implements BlobStore {
+  constructor(readonly root: string) {}
+
+  private keyFor(kind: string, sha256: string, ext: string): string {
+    return `${kind}/${sha256.slice(0, 2)}/${sha256}.${ext.replace(/^\./, "").toLowerCase()}`;
+  }
+
+  pathOf(key: string): string {
+    if (!isValidBlobKey(key)) throw new Error(`Invalid blob key: ${key}`);
+    return path.join(this.root, key);
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return fs.promises
+      .access(this.pathOf(key))
+      .then(() => true)
+      .catch(() => false);
+  }
+
+  /** Writes via a temp file + rename so a crash never leaves a partial blob under a real key. */
+  private async place(key: string, write: (tmp: string) => Promise<void>): Promise<void> {
+    const target = this.pathOf(key);
+    if (await this.exists(key)) return;
+    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
+    await write(tmp);
+    await fs.promises.rename(tmp, target);
+  }
+
+  async putFile(filePath: string, kind: string, ext: string): Promise<StoredBlob> {
+    const { sha256, bytes } = await sha256OfFile(filePath);
+    const key = this.keyFor(kind, sha256, ext);
+    await this.place(key, (tmp) => fs.promises.copyFile(filePath, tmp));
+    return { key, sha256, bytes };
+  }
+
+  async putBuffer(data: Buffer, kind: string, ext: string): Promise<StoredBlob> {
+    const sha256 = createHash("sha256").update(data).digest("hex");
+    const key = this.keyFor(kind, sha256, ext);
+    await this.place(key, (tmp) => fs.promises.writeFile(tmp, data));
+    return { key, sha256, bytes: data.length };
+  }
+
+  async remove(key: string): Promise<void> {
+    await fs.promises.rm(this.pathOf(key), { force: true });
+  }
+}
+
+/** The configured store: local files under `<dataDir>/media`. */
+export function createBlobStore(dataDir: string): BlobStore {
+  return new LocalBlobStore(path.resolve(dataDir, "media"));
+}

@@ -1,0 +1,258 @@
+/**
+ * Job services: create, approve a gate, cancel, and read a job's view. Framework-free: each takes
+ * the database and an event sender (`inngest.send` in the app) as parameters.
+ */
+import { randomBytes } from "node:crypto";
+import { and, asc, desc, eq, notInArray } from "drizzle-orm";
+import type { Db } from "@/lib/db";
+import {
+  approvals,
+  assets,
+  FINAL_JOB_STATUSES,
+  type Gate,
+  type Job,
+  type JobStatus,
+  jobEvents,
+  jobs,
+  type Segment,
+  segments,
+  users,
+} from "@/lib/db/schema";
+import { AppError } from "@/lib/errors";
+import { type CreateJobInput, CreateJobInputSchema, describeZodError } from "./schemas";
+
+/** An event to hand to the orchestrator (Inngest event payload). */
+export interface OutgoingEvent {
+  name: string;
+  data: Record<string, unknown>;
+  /** Idempotency id: the same id never starts a second run. */
+  id?: string;
+}
+export type SendEvent = (event: OutgoingEvent) => Promise<unknown>;
+
+export interface StudioDeps {
+  db: Db;
+  sendEvent: SendEvent;
+}
+
+/** Status a job has while it waits at each gate. */
+export const GATE_STATUS: Record<Gate, JobStatus> = {
+  script: "awaiting_script_approval",
+  images: "awaiting_images_approval",
+  clips: "awaiting_clips_approval",
+};
+
+/** Event name that approves each gate (see inngest/events.ts). */
+export const GATE_EVENT_NAME: Record<Gate, string> = {
+  script: "video/script.approved",
+  images: "video/images.approved",
+  clips: "video/clips.approved",
+};
+
+/** A new url-safe job id: 12 chars of [A-Za-z0-9_-] (fits Telegram `startapp` payloads). */
+export function newJobId(): string {
+  return randomBytes(9).toString("base64url");
+}
+
+/** Cyrillic letters anywhere → "ru", otherwise "en". */
+export function detectLanguage(text: string): "ru" | "en" {
+  return /[\u0400-\u04FF]/.test(text) ? "ru" : "en";
+}
+
+/** The single local owner used when no Telegram bot is configured (created on first use). */
+export async function ensureLocalOwner(db: Db): Promise<string> {
+  const [existing] = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(eq(users.displayName, "Local owner"))
+    .limit(1);
+  if (existing) return existing.id;
+  const [created] = await db
+    .insert(users)
+    .values({ displayName: "Local owner", language: "en" })
+    .returning({ id: users.id });
+  return created!.id;
+}
+
+/** Appends an entry to a job's timeline. */
+export async function recordJobEvent(
+  db: Db,
+  jobId: string,
+  type: string,
+  data: Record<string, unknown> = {},
+) {
+  await db.insert(jobEvents).values({ jobId, type, data });
+}
+
+/**
+ * Validates the input, stores the job and starts its pipeline (`video/job.created`).
+ * @throws AppError("bad_input") naming the problem; nothing is stored then.
+ * @throws whatever the event sender throws; the job row is removed again, so no half-made job stays.
+ */
+export async function createJob(deps: StudioDeps, ownerId: string, input: CreateJobInput): Promise<Job> {
+  const parsed = CreateJobInputSchema.safeParse(input);
+  if (!parsed.success) throw new AppError("bad_input", describeZodError(parsed.error));
+  const value = parsed.data;
+  const text = value.topic ?? value.scriptText ?? "";
+  const language = value.language ?? detectLanguage(text);
+  if (value.scriptText) {
+    const words = value.scriptText.split(/\s+/).filter(Boolean).length;
+    if (words < value.segmentCount) {
+      throw new AppError(
+        "bad_input",
+        `The script has ${words} words, fewer than the ${value.segmentCount} segments asked for: use fewer segments`,
+      );
+    }
+  }
+  const topic = value.topic ?? firstLine(value.scriptText ?? "");
+  const id = newJobId();
+  const [job] = await deps.db
+    .insert(jobs)
+    .values({
+      id,
+      ownerId,
+      source: value.scriptText ? "script" : "topic",
+      topic,
+      scriptText: value.scriptText ?? null,
+      language,
+      segmentCount: value.segmentCount,
+      segmentSeconds: value.segmentSeconds,
+      aspect: value.aspect,
+      status: "queued",
+    })
+    .returning();
+  try {
+    await recordJobEvent(deps.db, id, "status", { status: "queued" });
+    await deps.sendEvent({ name: "video/job.created", data: { jobId: id }, id: `job-created-${id}` });
+  } catch (err) {
+    await deps.db.delete(jobs).where(eq(jobs.id, id));
+    throw err;
+  }
+  return job!;
+}
+
+function firstLine(text: string): string {
+  const line = text.split(/\r?\n/).find((l) => l.trim()) ?? text;
+  const trimmed = line.trim();
+  return trimmed.length > 120 ? `${trimmed.slice(0, 119)}…` : trimmed;
+}
+
+/**
+ * Loads a job, checking it belongs to `ownerId` when given.
+ * @throws AppError("not_found") for unknown ids and other owners' jobs alike.
+ */
+export async function getJob(db: Db, jobId: string, ownerId?: string): Promise<Job> {
+  const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId));
+  if (!job || (ownerId && job.ownerId !== ownerId)) throw new AppError("not_found", `No job ${jobId}`);
+  return job;
+}
+
+/**
+ * Approves the gate the job is waiting at.
+ * @throws AppError("conflict") when the job is not waiting at `gate`.
+ */
+export async function approveGate(
+  deps: StudioDeps,
+  jobId: string,
+  gate: Gate,
+  actor: string,
+  ownerId?: string,
+) {
+  const job = await getJob(deps.db, jobId, ownerId);
+  if (job.status !== GATE_STATUS[gate]) {
+    throw new AppError(
+      "conflict",
+      `Job ${jobId} is ${job.status.replaceAll("_", " ")}, not waiting for ${gate} approval`,
+    );
+  }
+  await deps.db.insert(approvals).values({ jobId, gate, decision: "approved", actor }).onConflictDoNothing();
+  await recordJobEvent(deps.db, jobId, "approval", { gate, actor });
+  await deps.sendEvent({
+    name: GATE_EVENT_NAME[gate],
+    data: { jobId, actor },
+    id: `approve-${jobId}-${gate}`,
+  });
+}
+
+/**
+ * Cancels a job that is not finished yet; its pipeline run stops (cancelOn).
+ * @throws AppError("conflict") for finished jobs.
+ */
+export async function cancelJob(deps: StudioDeps, jobId: string, actor: string, ownerId?: string) {
+  const job = await getJob(deps.db, jobId, ownerId);
+  const updated = await deps.db
+    .update(jobs)
+    .set({ status: "cancelled", updatedAt: new Date(), version: job.version + 1 })
+    .where(and(eq(jobs.id, jobId), notInArray(jobs.status, [...FINAL_JOB_STATUSES])))
+    .returning({ id: jobs.id });
+  if (!updated.length) throw new AppError("conflict", `Job ${jobId} is already ${job.status}`);
+  await recordJobEvent(deps.db, jobId, "status", { status: "cancelled", actor });
+  await deps.sendEvent({ name: "video/job.cancelled", data: { jobId }, id: `cancel-${jobId}` });
+}
+
+/** Per-stage progress counts, e.g. images 7 of 10. */
+export interface StageCounts {
+  segments: number;
+  images: number;
+  clips: number;
+  narration: number;
+}
+
+export interface JobView {
+  job: Job;
+  segments: Segment[];
+  counts: StageCounts;
+  approvals: { gate: Gate; actor: string; createdAt: Date }[];
+  finalAsset: {
+    id: string;
+    storageKey: string;
+    durationSeconds: number | null;
+    width: number | null;
+    height: number | null;
+  } | null;
+}
+
+/** Everything a status view shows: the job, its segments, stage counts, approvals, final asset. */
+export async function getJobView(db: Db, jobId: string, ownerId?: string): Promise<JobView> {
+  const job = await getJob(db, jobId, ownerId);
+  const segs = await db.select().from(segments).where(eq(segments.jobId, jobId)).orderBy(asc(segments.index));
+  const gates = await db.select().from(approvals).where(eq(approvals.jobId, jobId));
+  const [finalAsset] = job.finalAssetId
+    ? await db
+        .select({
+          id: assets.id,
+          storageKey: assets.storageKey,
+          durationSeconds: assets.durationSeconds,
+          width: assets.width,
+          height: assets.height,
+        })
+        .from(assets)
+        .where(eq(assets.id, job.finalAssetId))
+    : [];
+  return {
+    job,
+    segments: segs,
+    counts: {
+      segments: job.segmentCount,
+      images: segs.filter((s) => s.imageStatus === "ready").length,
+      clips: segs.filter((s) => s.clipStatus === "ready").length,
+      narration: segs.filter((s) => s.narrationAssetId).length,
+    },
+    approvals: gates.map((a) => ({ gate: a.gate, actor: a.actor, createdAt: a.createdAt })),
+    finalAsset: finalAsset ?? null,
+  };
+}
+
+/** Most recent jobs of an owner, newest first. */
+export async function listJobs(db: Db, ownerId: string, limit = 50): Promise<Job[]> {
+  return db.select().from(jobs).where(eq(jobs.ownerId, ownerId)).orderBy(desc(jobs.createdAt)).limit(limit);
+}
+
+/** Jobs that are not in a final status (used by --resume to reject finished jobs). */
+export async function isJobOpen(db: Db, jobId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.id, jobId), notInArray(jobs.status, [...FINAL_JOB_STATUSES])));
+  return Boolean(row);
+}

@@ -1,0 +1,370 @@
+/**
+ * The pipeline's stage services, one per Inngest step of `produce-video`. Each is idempotent under
+ * the executor's at-least-once rule: it first looks for its own finished result (a script on the
+ * job, a segment's asset) and returns it instead of producing it again, and every asset is
+ * content-addressed and keyed by a cache key, so a retried step never stores a second copy.
+ */
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { and, asc, eq } from "drizzle-orm";
+import type { Db } from "@/lib/db";
+import {
+  type Asset,
+  type AssetKind,
+  assets,
+  type Job,
+  type JobStatus,
+  jobs,
+  type Segment,
+  segments,
+} from "@/lib/db/schema";
+import { assembleVideo } from "@/lib/media/assemble";
+import { encodeNarration, narrationCues } from "@/lib/media/narration";
+import { probeMedia } from "@/lib/media/probe";
+import { profileForAspect } from "@/lib/media/profile";
+import { timelineSeconds } from "@/lib/media/timeline";
+import type { Runtime } from "@/lib/runtime";
+import { scriptFromText } from "@/lib/storyboard/script";
+import { getJob, recordJobEvent } from "./jobs";
+
+/** Length of the crossfade between sections (intro→main, main→outro), in seconds. */
+export const SECTION_CROSSFADE_SECONDS = 0.5;
+/** Narration must end this long before its segment does, in seconds. */
+const NARRATION_TAIL_SECONDS = 0.25;
+/** Fastest narration speed-up allowed to fit a segment (×). */
+const MAX_NARRATION_SPEEDUP = 1.6;
+
+function dbOf(rt: Runtime): Db {
+  return rt.dbHandle.db;
+}
+
+/** Sets a job's status (and records it on the timeline) unless the job is already final. */
+export async function setJobStatus(rt: Runtime, jobId: string, status: JobStatus, extra: Partial<Job> = {}) {
+  const db = dbOf(rt);
+  const job = await getJob(db, jobId);
+  if (job.status === "cancelled" || job.status === "completed") return;
+  await db
+    .update(jobs)
+    .set({ ...extra, status, updatedAt: new Date(), version: job.version + 1 })
+    .where(eq(jobs.id, jobId));
+  if (job.status !== status) await recordJobEvent(db, jobId, "status", { status });
+}
+
+/** Marks a job failed with a human-readable reason (onFailure of the pipeline). */
+export async function markJobFailed(rt: Runtime, jobId: string, reason: string) {
+  await setJobStatus(rt, jobId, "failed", { error: reason });
+  await recordJobEvent(dbOf(rt), jobId, "error", { message: reason });
+}
+
+/**
+ * Stage 1: writes the script (or takes the pasted one) and opens the script gate.
+ * @returns the number of words in the script.
+ */
+export async function writeScriptStage(rt: Runtime, jobId: string): Promise<{ words: number }> {
+  const db = dbOf(rt);
+  const job = await getJob(db, jobId);
+  let script = job.script;
+  if (!script) {
+    script =
+      job.source === "script"
+        ? scriptFromText(job.scriptText ?? "", job.language)
+        : await rt.providers.llm.writeScript({
+            topic: job.topic,
+            language: job.language,
+            segmentCount: job.segmentCount,
+            segmentSeconds: job.segmentSeconds,
+          });
+  }
+  await setJobStatus(rt, jobId, "awaiting_script_approval", { script });
+  const words = Object.values(script.sections).join(" ").split(/\s+/).filter(Boolean).length;
+  return { words };
+}
+
+/**
+ * Stage 2: splits the approved script into segments with image and motion prompts.
+ * @returns segment indices, 0-based.
+ */
+export async function planSegmentsStage(rt: Runtime, jobId: string): Promise<number[]> {
+  const db = dbOf(rt);
+  const job = await getJob(db, jobId);
+  const existing = await db.select({ index: segments.index }).from(segments).where(eq(segments.jobId, jobId));
+  if (existing.length !== job.segmentCount) {
+    if (!job.script) throw new Error(`Job ${jobId} has no script to plan`);
+    const planned = await rt.providers.llm.planSegments({
+      script: job.script,
+      language: job.language,
+      segmentCount: job.segmentCount,
+      segmentSeconds: job.segmentSeconds,
+      styleGuide: job.styleGuide ?? undefined,
+    });
+    await db
+      .insert(segments)
+      .values(
+        planned.map((p) => ({
+          jobId,
+          index: p.index,
+          section: p.section,
+          narration: p.narration,
+          caption: p.caption,
+          startSeconds: p.startSeconds,
+          seconds: p.seconds,
+          imagePrompt: p.imagePrompt,
+          motionPrompt: p.motionPrompt,
+        })),
+      )
+      .onConflictDoNothing();
+  }
+  await setJobStatus(rt, jobId, "rendering_images");
+  return Array.from({ length: job.segmentCount }, (_, i) => i);
+}
+
+async function loadSegment(db: Db, jobId: string, index: number): Promise<Segment> {
+  const [segment] = await db
+    .select()
+    .from(segments)
+    .where(and(eq(segments.jobId, jobId), eq(segments.index, index)));
+  if (!segment) throw new Error(`Job ${jobId} has no segment ${index}`);
+  return segment;
+}
+
+async function loadAsset(db: Db, assetId: string): Promise<Asset> {
+  const [asset] = await db.select().from(assets).where(eq(assets.id, assetId));
+  if (!asset) throw new Error(`Asset ${assetId} is missing`);
+  return asset;
+}
+
+/** A stable key for "the same request to the same provider": sha256 of the canonical JSON. */
+export function cacheKeyOf(parts: Record<string, unknown>): string {
+  const sorted = Object.fromEntries(Object.entries(parts).sort(([a], [b]) => a.localeCompare(b)));
+  return createHash("sha256").update(JSON.stringify(sorted)).digest("hex");
+}
+
+interface NewAsset {
+  kind: AssetKind;
+  mime: string;
+  ext: string;
+  provider: string;
+  cacheKey: string;
+  durationSeconds?: number | null;
+  width?: number | null;
+  height?: number | null;
+}
+
+/** Stores bytes (buffer or file) as an asset row, reusing the row of an identical earlier request. */
+async function storeAsset(rt: Runtime, source: Buffer | string, meta: NewAsset): Promise<Asset> {
+  const db = dbOf(rt);
+  const blob =
+    typeof source === "string"
+      ? await rt.store.putFile(source, meta.kind, meta.ext)
+      : await rt.store.putBuffer(source, meta.kind, meta.ext);
+  await db
+    .insert(assets)
+    .values({
+      kind: meta.kind,
+      storageKey: blob.key,
+      sha256: blob.sha256,
+      mime: meta.mime,
+      bytes: blob.bytes,
+      durationSeconds: meta.durationSeconds ?? null,
+      width: meta.width ?? null,
+      height: meta.height ?? null,
+      provider: meta.provider,
+      cacheKey: meta.cacheKey,
+    })
+    .onConflictDoNothing();
+  const [row] = await db.select().from(assets).where(eq(assets.cacheKey, meta.cacheKey));
+  return row!;
+}
+
+async function findCachedAsset(db: Db, cacheKey: string): Promise<Asset | undefined> {
+  const [row] = await db.select().from(assets).where(eq(assets.cacheKey, cacheKey));
+  return row;
+}
+
+function jobWorkDir(rt: Runtime, jobId: string): string {
+  const dir = path.join(rt.workDir, jobId);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Stage 3 (per segment): renders the segment's still image. @returns the image asset id. */
+export async function renderImageStage(rt: Runtime, jobId: string, index: number): Promise<string> {
+  const db = dbOf(rt);
+  const segment = await loadSegment(db, jobId, index);
+  if (segment.imageStatus === "ready" && segment.imageAssetId) return segment.imageAssetId;
+  const job = await getJob(db, jobId);
+  const { width, height } = profileForAspect(job.aspect);
+  const provider = rt.providers.image;
+  const request = {
+    prompt: segment.imagePrompt,
+    caption: segment.caption,
+    width,
+    height,
+    seed: segment.imagePrompt,
+  };
+  const cacheKey = cacheKeyOf({ kind: "image", provider: provider.name, ...request });
+  const asset =
+    (await findCachedAsset(db, cacheKey)) ??
+    (await storeAsset(rt, await provider.renderImage(request), {
+      kind: "image",
+      mime: "image/png",
+      ext: "png",
+      provider: provider.name,
+      cacheKey,
+      width,
+      height,
+    }));
+  await db
+    .update(segments)
+    .set({ imageAssetId: asset.id, imageStatus: "ready", updatedAt: new Date() })
+    .where(eq(segments.id, segment.id));
+  await recordJobEvent(db, jobId, "progress", { stage: "images", index });
+  return asset.id;
+}
+
+/** Stage 4 (per segment): animates the segment's image into a normalized clip. @returns the clip asset id. */
+export async function animateClipStage(rt: Runtime, jobId: string, index: number): Promise<string> {
+  const db = dbOf(rt);
+  const segment = await loadSegment(db, jobId, index);
+  if (segment.clipStatus === "ready" && segment.clipAssetId) return segment.clipAssetId;
+  if (!segment.imageAssetId) throw new Error(`Segment ${index} of job ${jobId} has no image yet`);
+  const job = await getJob(db, jobId);
+  const image = await loadAsset(db, segment.imageAssetId);
+  const profile = profileForAspect(job.aspect);
+  const provider = rt.providers.video;
+  const cacheKey = cacheKeyOf({
+    kind: "clip",
+    provider: provider.name,
+    image: image.sha256,
+    motionPrompt: segment.motionPrompt,
+    seconds: segment.seconds,
+    profile,
+  });
+  let asset = await findCachedAsset(db, cacheKey);
+  if (!asset) {
+    const outPath = path.join(jobWorkDir(rt, jobId), `clip-${index}.mp4`);
+    await provider.animateImage({
+      imagePath: rt.store.pathOf(image.storageKey),
+      outPath,
+      seconds: segment.seconds,
+      profile,
+      motionPrompt: segment.motionPrompt,
+      seed: `${image.sha256}:${segment.motionPrompt}`,
+    });
+    const probe = await probeMedia(outPath);
+    asset = await storeAsset(rt, outPath, {
+      kind: "clip",
+      mime: "video/mp4",
+      ext: "mp4",
+      provider: provider.name,
+      cacheKey,
+      durationSeconds: probe.durationSeconds,
+      width: profile.width,
+      height: profile.height,
+    });
+    await fs.promises.rm(outPath, { force: true });
+  }
+  await db
+    .update(segments)
+    .set({ clipAssetId: asset.id, clipStatus: "ready", updatedAt: new Date() })
+    .where(eq(segments.id, segment.id));
+  await recordJobEvent(db, jobId, "progress", { stage: "clips", index });
+  return asset.id;
+}
+
+/**
+ * Stage 5 (per segment): narrates the segment's text, speeding the voice up (at most
+ * MAX_NARRATION_SPEEDUP×) when the plain reading would overrun the segment.
+ * @returns the narration asset id.
+ */
+export async function narrateStage(rt: Runtime, jobId: string, index: number): Promise<string> {
+  const db = dbOf(rt);
+  const segment = await loadSegment(db, jobId, index);
+  if (segment.narrationAssetId) return segment.narrationAssetId;
+  const job = await getJob(db, jobId);
+  const tts = rt.providers.tts;
+  const budget = Math.max(0.5, segment.seconds - NARRATION_TAIL_SECONDS);
+  const request = { text: segment.narration, language: job.language };
+  const cacheKey = cacheKeyOf({ kind: "narration", provider: tts.name, ...request, budget });
+  let asset = await findCachedAsset(db, cacheKey);
+  if (!asset) {
+    let speech = await tts.synthesize(request);
+    if (speech.durationSeconds > budget) {
+      const speedup = Math.min(MAX_NARRATION_SPEEDUP, speech.durationSeconds / budget);
+      speech = await tts.synthesize({ ...request, speed: speedup });
+    }
+    asset = await storeAsset(rt, speech.wav, {
+      kind: "narration",
+      mime: "audio/wav",
+      ext: "wav",
+      provider: tts.name,
+      cacheKey,
+      durationSeconds: speech.durationSeconds,
+    });
+  }
+  await db
+    .update(segments)
+    .set({ narrationAssetId: asset.id, updatedAt: new Date() })
+    .where(eq(segments.id, segment.id));
+  await recordJobEvent(db, jobId, "progress", { stage: "narration", index });
+  return asset.id;
+}
+
+/**
+ * Stage 6: assembles clips and narration into the final MP4 (crossfades between sections,
+ * narration laid under each segment), stores it and completes the job.
+ * @returns the final video asset id.
+ */
+export async function assembleStage(rt: Runtime, jobId: string): Promise<string> {
+  const db = dbOf(rt);
+  const job = await getJob(db, jobId);
+  if (job.status === "completed" && job.finalAssetId) return job.finalAssetId;
+  await setJobStatus(rt, jobId, "assembling");
+  const segs = await db.select().from(segments).where(eq(segments.jobId, jobId)).orderBy(asc(segments.index));
+  const clipAssets = await Promise.all(
+    segs.map((s) => {
+      if (!s.clipAssetId || !s.narrationAssetId)
+        throw new Error(`Segment ${s.index} of job ${jobId} is not ready`);
+      return Promise.all([loadAsset(db, s.clipAssetId), loadAsset(db, s.narrationAssetId)]);
+    }),
+  );
+  const profile = profileForAspect(job.aspect);
+  const clips = segs.map((s, i) => ({
+    path: rt.store.pathOf(clipAssets[i]![0].storageKey),
+    seconds: s.seconds,
+    section: s.section,
+  }));
+  const totalSeconds = timelineSeconds(clips, SECTION_CROSSFADE_SECONDS);
+  const dir = jobWorkDir(rt, jobId);
+  const narrationPath = path.join(dir, "narration.m4a");
+  const speech = clipAssets.map(([, narration]) => rt.store.pathOf(narration.storageKey));
+  await encodeNarration({
+    cues: narrationCues(speech, clips, SECTION_CROSSFADE_SECONDS),
+    totalSeconds,
+    outPath: narrationPath,
+    profile,
+  });
+  const outPath = path.join(dir, "final.mp4");
+  await assembleVideo({
+    clips,
+    narrationPath,
+    crossfadeSeconds: SECTION_CROSSFADE_SECONDS,
+    profile,
+    outPath,
+  });
+  const probe = await probeMedia(outPath);
+  const video = await storeAsset(rt, outPath, {
+    kind: "video",
+    mime: "video/mp4",
+    ext: "mp4",
+    provider: "kadr",
+    cacheKey: cacheKeyOf({ kind: "video", jobId, clips: clipAssets.map(([c, n]) => [c.sha256, n.sha256]) }),
+    durationSeconds: probe.durationSeconds,
+    width: profile.width,
+    height: profile.height,
+  });
+  await setJobStatus(rt, jobId, "completed", { finalAssetId: video.id, completedAt: new Date() });
+  await fs.promises.rm(dir, { recursive: true, force: true });
+  return video.id;
+}
