@@ -11,7 +11,7 @@ import { inngest } from "@/inngest/client";
 import type { EmbeddedExecutor } from "@/inngest/embedded/executor";
 import { startEmbeddedEngine } from "@/inngest/embedded/start";
 import type { Gate, JobStatus } from "@/lib/db/schema";
-import { isClientError } from "@/lib/errors";
+import { AppError, isClientError } from "@/lib/errors";
 import { getRuntime, type Runtime } from "@/lib/runtime";
 import {
   approveGate,
@@ -22,6 +22,8 @@ import {
   getJobView,
   isJobOpen,
   type JobView,
+  type RegenerationTarget,
+  requestRegeneration,
   type StudioDeps,
 } from "@/lib/studio/jobs";
 import { type CliCommand, parseCliArgs, USAGE, UsageError } from "./args";
@@ -120,7 +122,7 @@ async function follow(
     if (gate && !answered.has(gate)) {
       answered.add(gate);
       progress.pause();
-      const decision = command.yes ? "approve" : await askAtGate(view, gate, rt);
+      const decision = command.yes ? "approve" : await askAtGate(deps, view, gate, rt);
       if (decision === "cancel") {
         await cancelJob(deps, jobId, "cli");
       } else {
@@ -142,33 +144,73 @@ async function follow(
   }
 }
 
-async function askAtGate(view: JobView, gate: Gate, rt: Runtime): Promise<"approve" | "cancel"> {
+/**
+ * Asks at a gate in the terminal: approve, cancel, or (at the images and clips gates) regenerate a
+ * segment and ask again once the new take is ready.
+ */
+async function askAtGate(
+  deps: StudioDeps,
+  view: JobView,
+  gate: Gate,
+  rt: Runtime,
+): Promise<"approve" | "cancel"> {
   const out = process.stderr;
-  if (gate === "script" && view.job.script) {
-    const { intro, main, outro } = view.job.script.sections;
-    out.write(`\n— Script: ${view.job.script.title}\n[intro] ${intro}\n[main] ${main}\n[outro] ${outro}\n`);
-  }
-  if (gate === "images" || gate === "clips") {
-    out.write(
-      `\n— ${gate} are ready under ${rt.store.pathOf.length ? path.join(rt.dataDir, "media") : ""}\n`,
-    );
-    for (const s of view.segments) out.write(`  #${s.index + 1} [${s.section}] ${s.caption}\n`);
-  }
   if (!process.stdin.isTTY) {
     out.write(
       `kadr: ${gate} approval needed but stdin is not a terminal; pass --yes to approve every gate\n`,
     );
     return "cancel";
   }
+  const target: RegenerationTarget | null = gate === "images" ? "image" : gate === "clips" ? "clip" : null;
   const rl = readline.createInterface({ input: process.stdin, output: out });
   try {
     for (;;) {
-      const answer = (await rl.question(`Approve ${gate}? [a]pprove / [c]ancel: `)).trim().toLowerCase();
-      if (answer === "a" || answer === "approve" || answer === "y" || answer === "yes") return "approve";
-      if (answer === "c" || answer === "cancel" || answer === "n" || answer === "no") return "cancel";
+      describeGate(await getJobView(deps.db, view.job.id), gate, rt);
+      const choices = target ? "[a]pprove / [r N] regenerate segment N / [c]ancel" : "[a]pprove / [c]ancel";
+      const answer = (await rl.question(`Approve ${gate}? ${choices}: `)).trim().toLowerCase();
+      if (["a", "approve", "y", "yes"].includes(answer)) return "approve";
+      if (["c", "cancel", "n", "no"].includes(answer)) return "cancel";
+      const regenerate = /^r(?:egenerate)?\s+(\d+)$/.exec(answer);
+      if (target && regenerate) {
+        const index = Number(regenerate[1]) - 1;
+        try {
+          await requestRegeneration(deps, view.job.id, index, target, "cli");
+          out.write(`Regenerating the ${target} of segment ${index + 1}…\n`);
+          await waitForSegment(deps, view.job.id, index, target);
+        } catch (err) {
+          if (!isClientError(err)) throw err;
+          out.write(`kadr: ${err.message}\n`);
+        }
+      }
     }
   } finally {
     rl.close();
+  }
+}
+
+/** Prints what the user is asked to approve: the script, or the segments with their media files. */
+function describeGate(view: JobView, gate: Gate, rt: Runtime): void {
+  const out = process.stderr;
+  if (gate === "script" && view.job.script) {
+    const { intro, main, outro } = view.job.script.sections;
+    out.write(`\n— Script: ${view.job.script.title}\n[intro] ${intro}\n[main] ${main}\n[outro] ${outro}\n`);
+    return;
+  }
+  out.write(`\n— ${gate}:\n`);
+  for (const s of view.segments) {
+    const key = gate === "images" ? s.imageStorageKey : s.clipStorageKey;
+    out.write(`  #${s.index + 1} [${s.section}] ${s.caption}${key ? `  ${rt.store.pathOf(key)}` : ""}\n`);
+  }
+}
+
+async function waitForSegment(deps: StudioDeps, jobId: string, index: number, target: RegenerationTarget) {
+  for (;;) {
+    const segment = (await getJobView(deps.db, jobId)).segments[index];
+    const status = target === "image" ? segment?.imageStatus : segment?.clipStatus;
+    if (status === "ready") return;
+    if (status === "failed")
+      throw new AppError("conflict", `The new ${target} of segment ${index + 1} failed`);
+    await sleep(200);
   }
 }
 

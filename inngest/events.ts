@@ -29,6 +29,15 @@ export const jobCompleted = eventType("video/job.completed", {
   schema: z.object({ ...jobRef, assetId: z.string().uuid() }),
 });
 
+/** The user asked for a new take of one segment's image or clip (at the matching gate). */
+export const segmentRegenerationRequested = eventType("video/segment.regeneration.requested", {
+  schema: z.object({
+    ...jobRef,
+    index: z.number().int().min(0).describe("0-based segment index"),
+    target: z.enum(["image", "clip"]),
+  }),
+});
+
 /** Approval events by gate, for services that approve a gate generically. */
 export const GATE_EVENTS = {
   script: scriptApproved,

@@ -4,10 +4,8 @@
  * (`awaitingGate`, `final`). The exported types are the API contract the dashboard imports
  * (type-only, so no server code reaches the browser bundle).
  */
-import { inArray } from "drizzle-orm";
 import type { Db } from "@/lib/db";
 import {
-  assets,
   FINAL_JOB_STATUSES,
   GATES,
   type Gate,
@@ -76,15 +74,11 @@ export function gateOf(status: JobStatus): Gate | null {
 
 /**
  * Summaries of an owner's most recent jobs, newest first (at most MAX_LISTED_JOBS).
- * Costs one JobView per job plus one query for all thumbnails.
+ * Costs one JobView per job.
  */
 export async function listJobSummaries(db: Db, ownerId: string): Promise<JobSummaryJson[]> {
   const jobs = await listJobs(db, ownerId, MAX_LISTED_JOBS);
   const views = await Promise.all(jobs.map((job) => getJobView(db, job.id, ownerId)));
-  const keys = await storageKeysOf(
-    db,
-    views.flatMap((view) => view.segments.map((s) => s.imageAssetId)),
-  );
   return views.map(({ job, segments, counts, finalAsset }) => ({
     id: job.id,
     topic: job.topic,
@@ -98,10 +92,11 @@ export async function listJobSummaries(db: Db, ownerId: string): Promise<JobSumm
     counts,
     awaitingGate: gateOf(job.status),
     final: FINAL_JOB_STATUSES.includes(job.status),
-    thumbnails: segments.flatMap((s) => {
-      const key = s.imageStatus === "ready" && s.imageAssetId ? keys.get(s.imageAssetId) : undefined;
-      return key ? [{ index: s.index, url: mediaUrl(key) }] : [];
-    }),
+    thumbnails: segments.flatMap((s) =>
+      s.imageStatus === "ready" && s.imageStorageKey
+        ? [{ index: s.index, url: mediaUrl(s.imageStorageKey) }]
+        : [],
+    ),
     videoUrl: job.status === "completed" && finalAsset ? mediaUrl(finalAsset.storageKey) : null,
   }));
 }
@@ -112,20 +107,12 @@ export async function listJobSummaries(db: Db, ownerId: string): Promise<JobSumm
  */
 export async function getJobViewJson(db: Db, jobId: string, ownerId: string): Promise<JobViewJson> {
   const view = await getJobView(db, jobId, ownerId);
-  const keys = await storageKeysOf(
-    db,
-    view.segments.flatMap((s) => [s.imageAssetId, s.clipAssetId]),
-  );
-  const urlOf = (assetId: string | null) => {
-    const key = assetId ? keys.get(assetId) : undefined;
-    return key ? mediaUrl(key) : null;
-  };
   const body = {
     ...view,
-    segments: view.segments.map((s) => ({
+    segments: view.segments.map(({ imageStorageKey, clipStorageKey, ...s }) => ({
       ...s,
-      imageUrl: urlOf(s.imageAssetId),
-      clipUrl: urlOf(s.clipAssetId),
+      imageUrl: imageStorageKey ? mediaUrl(imageStorageKey) : null,
+      clipUrl: clipStorageKey ? mediaUrl(clipStorageKey) : null,
     })),
     finalAsset: view.finalAsset ? { ...view.finalAsset, url: mediaUrl(view.finalAsset.storageKey) } : null,
     awaitingGate: gateOf(view.job.status),
@@ -133,15 +120,4 @@ export async function getJobViewJson(db: Db, jobId: string, ownerId: string): Pr
   };
   // Round-trip through JSON so the value really has the serialized shape (Dates → ISO strings).
   return JSON.parse(JSON.stringify(body)) as JobViewJson;
-}
-
-/** Storage keys of the given asset ids (nulls skipped), in one query. */
-async function storageKeysOf(db: Db, assetIds: (string | null)[]): Promise<Map<string, string>> {
-  const ids = [...new Set(assetIds.filter((id): id is string => id !== null))];
-  if (!ids.length) return new Map();
-  const rows = await db
-    .select({ id: assets.id, storageKey: assets.storageKey })
-    .from(assets)
-    .where(inArray(assets.id, ids));
-  return new Map(rows.map((row) => [row.id, row.storageKey]));
 }

@@ -3,7 +3,8 @@
  * the database and an event sender (`inngest.send` in the app) as parameters.
  */
 import { randomBytes } from "node:crypto";
-import { and, asc, desc, eq, notInArray } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/lib/db";
 import {
   approvals,
@@ -59,19 +60,16 @@ export function detectLanguage(text: string): "ru" | "en" {
   return /[\u0400-\u04FF]/.test(text) ? "ru" : "en";
 }
 
+/** Fixed id of the single local owner, so concurrent first calls agree on one row. */
+export const LOCAL_OWNER_ID = "00000000-0000-4000-8000-000000000001";
+
 /** The single local owner used when no Telegram bot is configured (created on first use). */
 export async function ensureLocalOwner(db: Db): Promise<string> {
-  const [existing] = await db
-    .select({ id: users.id })
-    .from(users)
-    .where(eq(users.displayName, "Local owner"))
-    .limit(1);
-  if (existing) return existing.id;
-  const [created] = await db
+  await db
     .insert(users)
-    .values({ displayName: "Local owner", language: "en" })
-    .returning({ id: users.id });
-  return created!.id;
+    .values({ id: LOCAL_OWNER_ID, displayName: "Local owner", language: "en" })
+    .onConflictDoNothing();
+  return LOCAL_OWNER_ID;
 }
 
 /** Appends an entry to a job's timeline. */
@@ -149,7 +147,8 @@ export async function getJob(db: Db, jobId: string, ownerId?: string): Promise<J
 
 /**
  * Approves the gate the job is waiting at.
- * @throws AppError("conflict") when the job is not waiting at `gate`.
+ * @throws AppError("conflict") when the job is not waiting at `gate`, or (images and clips gates)
+ *   when a segment's media is not ready (a regeneration in progress or failed).
  */
 export async function approveGate(
   deps: StudioDeps,
@@ -164,6 +163,18 @@ export async function approveGate(
       "conflict",
       `Job ${jobId} is ${job.status.replaceAll("_", " ")}, not waiting for ${gate} approval`,
     );
+  }
+  if (gate !== "script") {
+    const column = gate === "images" ? segments.imageStatus : segments.clipStatus;
+    const notReady = await deps.db
+      .select({ index: segments.index })
+      .from(segments)
+      .where(and(eq(segments.jobId, jobId), notInArray(column, ["ready"])))
+      .orderBy(asc(segments.index));
+    if (notReady.length) {
+      const list = notReady.map((s) => s.index + 1).join(", ");
+      throw new AppError("conflict", `Segment ${list} ${notReady.length > 1 ? "are" : "is"} not ready yet`);
+    }
   }
   await deps.db.insert(approvals).values({ jobId, gate, decision: "approved", actor }).onConflictDoNothing();
   await recordJobEvent(deps.db, jobId, "approval", { gate, actor });
@@ -198,9 +209,12 @@ export interface StageCounts {
   narration: number;
 }
 
+/** A segment with the storage keys of its current media (null until made). */
+export type SegmentView = Segment & { imageStorageKey: string | null; clipStorageKey: string | null };
+
 export interface JobView {
   job: Job;
-  segments: Segment[];
+  segments: SegmentView[];
   counts: StageCounts;
   approvals: { gate: Gate; actor: string; createdAt: Date }[];
   finalAsset: {
@@ -215,7 +229,24 @@ export interface JobView {
 /** Everything a status view shows: the job, its segments, stage counts, approvals, final asset. */
 export async function getJobView(db: Db, jobId: string, ownerId?: string): Promise<JobView> {
   const job = await getJob(db, jobId, ownerId);
-  const segs = await db.select().from(segments).where(eq(segments.jobId, jobId)).orderBy(asc(segments.index));
+  const imageAssets = alias(assets, "image_assets");
+  const clipAssets = alias(assets, "clip_assets");
+  const rows = await db
+    .select({
+      segment: segments,
+      imageStorageKey: imageAssets.storageKey,
+      clipStorageKey: clipAssets.storageKey,
+    })
+    .from(segments)
+    .leftJoin(imageAssets, eq(imageAssets.id, segments.imageAssetId))
+    .leftJoin(clipAssets, eq(clipAssets.id, segments.clipAssetId))
+    .where(eq(segments.jobId, jobId))
+    .orderBy(asc(segments.index));
+  const segs: SegmentView[] = rows.map((r) => ({
+    ...r.segment,
+    imageStorageKey: r.imageStorageKey,
+    clipStorageKey: r.clipStorageKey,
+  }));
   const gates = await db.select().from(approvals).where(eq(approvals.jobId, jobId));
   const [finalAsset] = job.finalAssetId
     ? await db
@@ -255,4 +286,63 @@ export async function isJobOpen(db: Db, jobId: string): Promise<boolean> {
     .from(jobs)
     .where(and(eq(jobs.id, jobId), notInArray(jobs.status, [...FINAL_JOB_STATUSES])));
   return Boolean(row);
+}
+
+/** What a regeneration replaces, and the gate the job must be waiting at for it. */
+export const REGENERATION_GATE = { image: "images", clip: "clips" } as const satisfies Record<string, Gate>;
+export type RegenerationTarget = keyof typeof REGENERATION_GATE;
+
+/**
+ * Asks for a new take of one segment's image or clip while the job waits at that gate: the segment
+ * goes back to `pending` with its variation bumped (a new seed), and `regenerate-segment` renders it.
+ * @throws AppError("bad_input") for an index outside the job; AppError("conflict") when the job is
+ *   not waiting at the matching gate or the segment is already being regenerated.
+ * @returns the new variation number.
+ */
+export async function requestRegeneration(
+  deps: StudioDeps,
+  jobId: string,
+  index: number,
+  target: RegenerationTarget,
+  actor: string,
+  ownerId?: string,
+): Promise<number> {
+  const job = await getJob(deps.db, jobId, ownerId);
+  const gate = REGENERATION_GATE[target];
+  if (job.status !== GATE_STATUS[gate]) {
+    throw new AppError(
+      "conflict",
+      `A ${target} can be regenerated only while the job waits for ${gate} approval`,
+    );
+  }
+  if (!Number.isInteger(index) || index < 0 || index >= job.segmentCount) {
+    throw new AppError(
+      "bad_input",
+      `Segment ${index + 1} does not exist: the job has ${job.segmentCount} segments`,
+    );
+  }
+  const [segment] = await deps.db
+    .update(segments)
+    .set(
+      target === "image"
+        ? { imageStatus: "pending", imageAssetId: null, imageVariation: sql`${segments.imageVariation} + 1` }
+        : { clipStatus: "pending", clipAssetId: null, clipVariation: sql`${segments.clipVariation} + 1` },
+    )
+    .where(
+      and(
+        eq(segments.jobId, jobId),
+        eq(segments.index, index),
+        inArray(target === "image" ? segments.imageStatus : segments.clipStatus, ["ready", "failed"]),
+      ),
+    )
+    .returning();
+  if (!segment) throw new AppError("conflict", `Segment ${index + 1} is already being regenerated`);
+  const variation = target === "image" ? segment.imageVariation : segment.clipVariation;
+  await recordJobEvent(deps.db, jobId, "regeneration", { index, target, variation, actor });
+  await deps.sendEvent({
+    name: "video/segment.regeneration.requested",
+    data: { jobId, index, target },
+    id: `regenerate-${jobId}-${index}-${target}-${variation}`,
+  });
+  return variation;
 }

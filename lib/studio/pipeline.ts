@@ -57,6 +57,19 @@ export async function markJobFailed(rt: Runtime, jobId: string, reason: string) 
   await recordJobEvent(dbOf(rt), jobId, "error", { message: reason });
 }
 
+/** Marks one segment's image or clip as failed (a regeneration that ran out of retries). */
+export async function markSegmentFailed(rt: Runtime, jobId: string, index: number, target: "image" | "clip") {
+  const db = dbOf(rt);
+  await db
+    .update(segments)
+    .set(target === "image" ? { imageStatus: "failed" } : { clipStatus: "failed" })
+    .where(and(eq(segments.jobId, jobId), eq(segments.index, index)));
+  await recordJobEvent(db, jobId, "error", {
+    message: `Regenerating the ${target} of segment ${index + 1} failed`,
+    index,
+  });
+}
+
 /**
  * Stage 1: writes the script (or takes the pasted one) and opens the script gate.
  * @returns the number of words in the script.
@@ -201,7 +214,7 @@ export async function renderImageStage(rt: Runtime, jobId: string, index: number
     caption: segment.caption,
     width,
     height,
-    seed: segment.imagePrompt,
+    seed: segment.imageVariation ? `${segment.imagePrompt}#${segment.imageVariation}` : segment.imagePrompt,
   };
   const cacheKey = cacheKeyOf({ kind: "image", provider: provider.name, ...request });
   const asset =
@@ -238,6 +251,7 @@ export async function animateClipStage(rt: Runtime, jobId: string, index: number
     provider: provider.name,
     image: image.sha256,
     motionPrompt: segment.motionPrompt,
+    variation: segment.clipVariation,
     seconds: segment.seconds,
     profile,
   });
@@ -250,7 +264,7 @@ export async function animateClipStage(rt: Runtime, jobId: string, index: number
       seconds: segment.seconds,
       profile,
       motionPrompt: segment.motionPrompt,
-      seed: `${image.sha256}:${segment.motionPrompt}`,
+      seed: `${image.sha256}:${segment.motionPrompt}:${segment.clipVariation}`,
     });
     const probe = await probeMedia(outPath);
     asset = await storeAsset(rt, outPath, {

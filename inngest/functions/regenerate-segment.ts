@@ -1,0 +1,32 @@
+/**
+ * regenerate-segment: renders a new take of one segment's image or clip after
+ * `requestRegeneration` put it back to pending with a new variation. One step, idempotent.
+ */
+import { getRuntime } from "@/lib/runtime";
+import { animateClipStage, markSegmentFailed, renderImageStage } from "@/lib/studio/pipeline";
+import { inngest } from "../client";
+import { jobCancelled, segmentRegenerationRequested } from "../events";
+
+export const regenerateSegment = inngest.createFunction(
+  {
+    id: "regenerate-segment",
+    name: "Regenerate segment",
+    triggers: [segmentRegenerationRequested],
+    retries: 3,
+    cancelOn: [{ event: jobCancelled, match: "data.jobId" }],
+    onFailure: async ({ event, step }) => {
+      const { jobId, index, target } = event.data.event.data;
+      await step.run("mark-segment-failed", async () =>
+        markSegmentFailed(await getRuntime(), jobId, index, target),
+      );
+    },
+  },
+  async ({ event, step }) => {
+    const { jobId, index, target } = event.data;
+    const assetId = await step.run(`regenerate-${target}`, async () => {
+      const rt = await getRuntime();
+      return target === "image" ? renderImageStage(rt, jobId, index) : animateClipStage(rt, jobId, index);
+    });
+    return { jobId, index, target, assetId };
+  },
+);
