@@ -58,7 +58,8 @@ export function captionBand(caption: string, width: number, height: number): Cap
   const text = caption.replace(/\s+/gu, " ").trim();
   if (!text) return null;
   const fontSize = Math.max(10, Math.round(Math.min(width, height) * FONT_FRACTION));
-  const maxChars = Math.max(8, Math.floor((width * 0.9) / (fontSize * GLYPH_EM)));
+  // Text stays inside the central 76 % so the Ken Burns zoom and pan never crop it sideways.
+  const maxChars = Math.max(8, Math.floor((width * 0.76) / (fontSize * GLYPH_EM)));
   const lines = wrap(text, maxChars, MAX_LINES);
   const lineHeight = fontSize * 1.3;
   const padding = fontSize * 0.7;
