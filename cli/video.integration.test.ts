@@ -207,6 +207,7 @@ describe(`npm run video (${testDbKind()})`, () => {
     const child = startCli(["--script-file", script, "--segments", "6", "--segment-seconds", "2", "--yes"], {
       KADR_DATA_DIR: dataDir,
     });
+    const closed = new Promise((resolve) => child.on("close", resolve));
     const killed = await new Promise<string>((resolve, reject) => {
       let stderr = "";
       child.stderr?.on("data", (d) => {
@@ -216,9 +217,9 @@ describe(`npm run video (${testDbKind()})`, () => {
           resolve(stderr);
         }
       });
-      child.on("close", () => reject(new Error(`CLI ended before clips:\n${stderr}`)));
+      void closed.then(() => reject(new Error(`CLI ended before clips:\n${stderr}`)));
     });
-    await new Promise((r) => child.on("close", r));
+    await closed;
     const jobId = /^job (\S+)/.exec(killed)![1]!;
     const before = await readBack(dataDir);
     const images = before.assets.filter((a) => a.kind === "image");

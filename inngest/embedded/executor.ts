@@ -587,16 +587,15 @@ export class EmbeddedExecutor implements EmbeddedApi {
   }
 
   /**
-   * Registers a step.waitForEvent. An event of that name received since the run's latest step
-   * started also counts: a step often opens a gate (sets the job's status) and an approval can
-   * arrive before the SDK has even reported the wait, so it must not be lost.
+   * Registers a step.waitForEvent. As in Inngest, only events received after this point match;
+   * the wait's timeout (an Inngest duration such as "7d") resolves it to null.
    */
   private async registerWait(run: Run, op: OutgoingOp) {
     const opts = op.opts ?? {};
     const eventName = String(opts.event ?? op.name ?? "");
     const expression = typeof opts.if === "string" ? opts.if : null;
+    if (expression) compileExpression(expression);
     const timeout = typeof opts.timeout === "string" ? parseDurationMs(opts.timeout) : 365 * 86_400_000;
-    const predicate = expression ? compileExpression(expression) : () => true;
     const inserted = await this.db
       .insert(engineWaits)
       .values({
@@ -607,20 +606,13 @@ export class EmbeddedExecutor implements EmbeddedApi {
         expiresAt: new Date(Date.now() + timeout),
       })
       .onConflictDoNothing()
-      .returning();
-    const wait = inserted[0];
-    if (!wait) return;
-    const [last] = await this.db
-      .select({ at: sql<string | null>`max(coalesce(${engineSteps.startedAt}, ${engineSteps.endedAt}))` })
+      .returning({ id: engineWaits.id });
+    // The SDK may report a wait again from a memo read just before an event resolved it: a wait
+    // whose result is already memoized must not be registered a second time.
+    const [memoized] = await this.db
+      .select({ seq: engineSteps.seq })
       .from(engineSteps)
-      .where(eq(engineSteps.runId, run.id));
-    const since = last?.at ? new Date(last.at) : run.startedAt;
-    const recent = await this.db
-      .select()
-      .from(engineEvents)
-      .where(and(eq(engineEvents.name, eventName), sql`${engineEvents.receivedAt} >= ${since.toISOString()}`))
-      .orderBy(asc(engineEvents.seq));
-    const match = recent.find((e) => predicate({ event: run.event, async: e.payload }));
-    if (match) await this.resolveWait(wait.id, match.payload);
+      .where(and(eq(engineSteps.runId, run.id), eq(engineSteps.hashedId, op.id)));
+    if (memoized && inserted[0]) await this.db.delete(engineWaits).where(eq(engineWaits.id, inserted[0].id));
   }
 }

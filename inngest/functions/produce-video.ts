@@ -5,6 +5,7 @@
  */
 import { NonRetriableError } from "inngest";
 import { getRuntime } from "@/lib/runtime";
+import { GATE_STATUS } from "@/lib/studio/jobs";
 import {
   animateClipStage,
   assembleStage,
@@ -42,13 +43,21 @@ export const produceVideo = inngest.createFunction(
   },
   async ({ event, step }) => {
     const { jobId } = event.data;
+    /**
+     * Opens a gate and waits at it. The wait and the step that shows the gate to people run as one
+     * parallel group, so the wait is registered before anyone can see the gate: an approval can
+     * never arrive before the wait exists (waits only match later events).
+     */
     const gate = async (name: "script" | "images" | "clips") => {
       const approvalEvent = { script: scriptApproved, images: imagesApproved, clips: clipsApproved }[name];
-      const approval = await step.waitForEvent(`wait-${name}-approval`, {
-        event: approvalEvent,
-        match: "data.jobId",
-        timeout: GATE_TIMEOUT,
-      });
+      const [approval] = await Promise.all([
+        step.waitForEvent(`wait-${name}-approval`, {
+          event: approvalEvent,
+          match: "data.jobId",
+          timeout: GATE_TIMEOUT,
+        }),
+        step.run(`open-${name}-gate`, async () => setJobStatus(await getRuntime(), jobId, GATE_STATUS[name])),
+      ]);
       if (!approval) throw new NonRetriableError(`No ${name} approval within ${GATE_TIMEOUT}`);
     };
 
@@ -60,9 +69,6 @@ export const produceVideo = inngest.createFunction(
       indices.map((i) =>
         step.run(`render-image-${i}`, async () => renderImageStage(await getRuntime(), jobId, i)),
       ),
-    );
-    await step.run("open-images-gate", async () =>
-      setJobStatus(await getRuntime(), jobId, "awaiting_images_approval"),
     );
     await gate("images");
 

@@ -71,7 +71,7 @@ export async function markSegmentFailed(rt: Runtime, jobId: string, index: numbe
 }
 
 /**
- * Stage 1: writes the script (or takes the pasted one) and opens the script gate.
+ * Stage 1: writes the script (or takes the pasted one); the pipeline then opens the script gate.
  * @returns the number of words in the script.
  */
 export async function writeScriptStage(rt: Runtime, jobId: string): Promise<{ words: number }> {
@@ -89,7 +89,7 @@ export async function writeScriptStage(rt: Runtime, jobId: string): Promise<{ wo
             segmentSeconds: job.segmentSeconds,
           });
   }
-  await setJobStatus(rt, jobId, "awaiting_script_approval", { script });
+  await setJobStatus(rt, jobId, "scripting", { script });
   const words = Object.values(script.sections).join(" ").split(/\s+/).filter(Boolean).length;
   return { words };
 }
