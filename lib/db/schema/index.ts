@@ -4,5 +4,7 @@ export * from "./credit-ledger";
 export * from "./engine";
 export * from "./job-events";
 export * from "./jobs";
+export * from "./provider-calls";
 export * from "./segments";
+export * from "./subscriptions";
 export * from "./users";
