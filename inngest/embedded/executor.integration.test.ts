@@ -1,13 +1,14 @@
+import canonicalize from "canonicalize";
 import { eq } from "drizzle-orm";
-import { eventType, Inngest, NonRetriableError } from "inngest";
+import { eventType, Inngest, NonRetriableError, RetryAfterError } from "inngest";
 import { serve } from "inngest/next";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { DbHandle } from "@/lib/db";
-import { engineSteps } from "@/lib/db/schema";
+import { engineRuns, engineSteps } from "@/lib/db/schema";
 import { openTestDb, testDbKind } from "@/lib/db/testing";
 import { embeddedClientOptions, embeddedSigningKey } from "./bridge";
-import { EmbeddedExecutor, toServeHandler } from "./executor";
+import { EmbeddedExecutor, signRequest, toServeHandler } from "./executor";
 
 /**
  * Conformance of the embedded executor against the real `inngest` SDK: every test defines real
@@ -41,7 +42,7 @@ const parallel = client.createFunction(
   { id: "parallel", triggers: [{ event: "test/parallel" }] },
   async ({ step }) => {
     const values = await Promise.all(
-      Array.from({ length: 12 }, (_, i) =>
+      Array.from({ length: 48 }, (_, i) =>
         step.run(`square-${i}`, async () => {
           count("par");
           return i * i;
@@ -92,7 +93,133 @@ const fatal = client.createFunction(
   },
 );
 
-const handler = serve({ client, functions: [sequential, parallel, gated, flaky, fatal] });
+/** Resolvers that let a test hold a step open until it has sent events. */
+const gates = new Map<string, () => void>();
+const holdUntilReleased = (name: string) => new Promise<void>((resolve) => gates.set(name, resolve));
+
+const ordering = client.createFunction(
+  { id: "ordering", triggers: [{ event: "test/ordering" }] },
+  async ({ step }) => {
+    await step.run("hold", () => holdUntilReleased("ordering"));
+    const early = await step.waitForEvent("wait-signal", { event: "test/signal", timeout: "2s" });
+    return { matched: early?.data ?? null };
+  },
+);
+
+const sleeper = client.createFunction(
+  { id: "sleeper", triggers: [{ event: "test/sleep" }] },
+  async ({ step }) => {
+    const before = await step.run("before", () => Date.now());
+    await step.sleep("nap", "1s");
+    await step.sleepUntil("until", new Date(before + 1500));
+    const after = await step.run("after", () => Date.now());
+    return { sleptMs: after - before };
+  },
+);
+
+const doubler = client.createFunction(
+  { id: "doubler", triggers: [{ event: "test/double" }] },
+  async ({ event, step }) => {
+    const n = (event.data as { n: number }).n;
+    if (n < 0) throw new NonRetriableError("negative input");
+    return step.run("double", () => n * 2);
+  },
+);
+
+const invoker = client.createFunction(
+  { id: "invoker", triggers: [{ event: "test/invoke" }] },
+  async ({ step }) => {
+    const doubled = await step.invoke("call-doubler", { function: doubler, data: { n: 21 } });
+    const failure = await step
+      .invoke("call-failing", { function: doubler, data: { n: -1 } })
+      .then(() => "no error")
+      .catch((err: Error) => err.message);
+    return { doubled, failure };
+  },
+);
+
+const cancellable = client.createFunction(
+  {
+    id: "cancellable",
+    triggers: [{ event: "test/cancellable" }],
+    cancelOn: [{ event: "test/cancel", match: "data.key" }],
+  },
+  async ({ step }) => {
+    await step.run("first", () => count("cancellable-first"));
+    await step.waitForEvent("never", { event: "test/never-sent", timeout: "1h" });
+    await step.run("after-cancel", () => count("cancellable-after"));
+  },
+);
+
+const exhausted = client.createFunction(
+  {
+    id: "exhausted",
+    retries: 1,
+    triggers: [{ event: "test/exhausted" }],
+    onFailure: async ({ error, step }) => {
+      await step.run("record", () => {
+        count("exhausted-on-failure");
+        return error.message;
+      });
+    },
+  },
+  async ({ step }) => {
+    await step.run("always-fails", () => {
+      count("exhausted");
+      throw new Error("still broken");
+    });
+  },
+);
+
+const spans: { group: string; start: number; end: number }[] = [];
+const limited = client.createFunction(
+  {
+    id: "limited",
+    triggers: [{ event: "test/limited" }],
+    concurrency: { limit: 2, key: "event.data.group" },
+  },
+  async ({ event, step }) => {
+    await step.run("work", async () => {
+      const start = Date.now();
+      await new Promise((r) => setTimeout(r, 150));
+      spans.push({ group: (event.data as { group: string }).group, start, end: Date.now() });
+    });
+  },
+);
+
+const retryTimes: number[] = [];
+const patient = client.createFunction(
+  { id: "patient", triggers: [{ event: "test/patient" }] },
+  async ({ step }) =>
+    step.run("rate-limited", () => {
+      retryTimes.push(Date.now());
+      if (retryTimes.length < 2) throw new RetryAfterError("provider said wait", "1s");
+      return "done";
+    }),
+);
+
+/** Largest number of spans of one group running at the same instant (checked at every start). */
+function maxOverlap(group: string): number {
+  const mine = spans.filter((s) => s.group === group);
+  return Math.max(...mine.map((s) => mine.filter((o) => o.start <= s.start && s.start < o.end).length));
+}
+
+const allFunctions = [
+  sequential,
+  parallel,
+  gated,
+  flaky,
+  fatal,
+  ordering,
+  sleeper,
+  doubler,
+  invoker,
+  cancellable,
+  exhausted,
+  limited,
+  patient,
+];
+const handler = serve({ client, functions: allFunctions });
 
 let handle: DbHandle;
 let executor: EmbeddedExecutor;
@@ -134,11 +261,13 @@ describe(`embedded executor (${testDbKind()})`, () => {
     expect(calls["seq-a"]).toBe(1);
   });
 
-  it("runs Promise.all steps in parallel, each exactly once", async () => {
+  it("runs a 48-way Promise.all fan-out, each step exactly once", async () => {
     const [id] = (await client.send({ name: "test/parallel", data: {} })).ids;
     const run = await runOf(id!, "conformance-parallel");
-    expect(run.output).toBe(Array.from({ length: 12 }, (_, i) => i * i).reduce((s, v) => s + v, 0));
-    expect(calls.par).toBe(12);
+    expect(run.output).toBe(Array.from({ length: 48 }, (_, i) => i * i).reduce((s, v) => s + v, 0));
+    expect(calls.par).toBe(48);
+    const steps = await handle.db.select().from(engineSteps).where(eq(engineSteps.runId, run.id));
+    expect(steps).toHaveLength(48);
   });
 
   it("suspends on waitForEvent, matches by field, times out to null, and sends events", async () => {
@@ -177,5 +306,109 @@ describe(`embedded executor (${testDbKind()})`, () => {
     await runOf("dedup-1", "conformance-sequential");
     const runs = (await handle.db.query.engineRuns.findMany()).filter((r) => r.eventId === "dedup-1");
     expect(runs).toHaveLength(1);
+  });
+
+  it("matches only events sent after the wait starts", async () => {
+    const [id] = (await client.send({ name: "test/ordering", data: {} })).ids;
+    for (let i = 0; i < 100 && !gates.has("ordering"); i++) await new Promise((r) => setTimeout(r, 20));
+    await client.send({ name: "test/signal", data: { sent: "before" } });
+    gates.get("ordering")!();
+    for (let i = 0; i < 100; i++) {
+      const run = (await handle.db.query.engineRuns.findMany()).find((r) => r.eventId === id);
+      if (run?.status === "waiting") break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await client.send({ name: "test/signal", data: { sent: "after" } });
+    const run = await runOf(id!, "conformance-ordering");
+    expect(run.output).toEqual({ matched: { sent: "after" } });
+  });
+
+  it("sleeps for a duration and until a time", async () => {
+    const [id] = (await client.send({ name: "test/sleep", data: {} })).ids;
+    const run = await runOf(id!, "conformance-sleeper");
+    expect(run.status).toBe("completed");
+    expect((run.output as { sleptMs: number }).sleptMs).toBeGreaterThanOrEqual(1500);
+    const steps = await handle.db.select().from(engineSteps).where(eq(engineSteps.runId, run.id));
+    expect(steps.filter((s) => s.op === "Sleep")).toHaveLength(2);
+  });
+
+  it("invokes another function and returns its result or its error", async () => {
+    const [id] = (await client.send({ name: "test/invoke", data: {} })).ids;
+    const run = await runOf(id!, "conformance-invoker");
+    expect(run.output).toEqual({ doubled: 42, failure: "negative input" });
+  });
+
+  it("cancels a run mid-way on a matching cancel event only", async () => {
+    const [a] = (await client.send({ name: "test/cancellable", data: { key: "a" } })).ids;
+    const [b] = (await client.send({ name: "test/cancellable", data: { key: "b" } })).ids;
+    for (let i = 0; i < 100 && (calls["cancellable-first"] ?? 0) < 2; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    await client.send({ name: "test/cancel", data: { key: "a" } });
+    expect((await runOf(a!, "conformance-cancellable")).status).toBe("cancelled");
+    let other: { status: string } | undefined;
+    for (let i = 0; i < 100 && other?.status !== "waiting"; i++) {
+      other = (await handle.db.query.engineRuns.findMany()).find((r) => r.eventId === b);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(other?.status).toBe("waiting");
+    expect(calls["cancellable-after"]).toBeUndefined();
+  });
+
+  it("runs onFailure once retries are exhausted", async () => {
+    const [id] = (await client.send({ name: "test/exhausted", data: {} })).ids;
+    const run = await runOf(id!, "conformance-exhausted");
+    expect(run.status).toBe("failed");
+    expect(calls.exhausted).toBe(2);
+    const failure = await runOf(`failed-${run.id}`, "conformance-exhausted-failure");
+    expect(failure.output).toBeNull();
+    expect(calls["exhausted-on-failure"]).toBe(1);
+  });
+
+  it("never runs more steps at once than a keyed concurrency limit allows", async () => {
+    const events = Array.from({ length: 8 }, (_, i) => ({
+      name: "test/limited",
+      data: { group: i % 2 ? "x" : "y" },
+    }));
+    const { ids } = await client.send(events);
+    for (const id of ids) await runOf(id, "conformance-limited");
+    expect(spans).toHaveLength(8);
+    expect(maxOverlap("x")).toBeLessThanOrEqual(2);
+    expect(maxOverlap("y")).toBeLessThanOrEqual(2);
+    expect(Math.max(maxOverlap("x"), maxOverlap("y"))).toBe(2);
+  });
+
+  it("waits as long as RetryAfterError asks before retrying", async () => {
+    const [id] = (await client.send({ name: "test/patient", data: {} })).ids;
+    const run = await runOf(id!, "conformance-patient");
+    expect(run.output).toBe("done");
+    expect(retryTimes).toHaveLength(2);
+    expect(retryTimes[1]! - retryTimes[0]!).toBeGreaterThanOrEqual(950);
+  });
+
+  it("has its requests rejected by the SDK when the signature is forged or missing", async () => {
+    const event = { name: "test/sequential", id: "signature-test", data: {}, ts: Date.now() };
+    // The SDK verifies the HMAC over the canonical JSON (RFC 8785) of the body it parsed.
+    const body = canonicalize({
+      event,
+      events: [event],
+      steps: {},
+      ctx: { run_id: "forged", attempt: 0, stack: { stack: [], current: 0 } },
+      version: 2,
+    }) as string;
+    const url = "http://127.0.0.1:3000/api/inngest?fnId=conformance-sequential&stepId=step";
+    const post = (headers: Record<string, string>) =>
+      handler.POST(
+        new Request(url, {
+          method: "POST",
+          body,
+          headers: { "content-type": "application/json", ...headers },
+        }) as never,
+        undefined as never,
+      ) as Promise<Response>;
+    expect((await post({})).status).toBe(401);
+    expect((await post({ "x-inngest-signature": signRequest(body, "signkey-test-00ff") })).status).toBe(401);
+    const accepted = await post({ "x-inngest-signature": signRequest(body, embeddedSigningKey()) });
+    expect(accepted.status).toBe(206);
+    expect(await accepted.json()).toMatchObject([{ op: "StepRun", name: "a", data: 2 }]);
   });
 });

@@ -29,7 +29,7 @@ import type { Db } from "@/lib/db";
 import { engineEvents, engineFunctions, engineRuns, engineSteps, engineWaits } from "@/lib/db/schema";
 import type { EmbeddedApi, RegisterPayload } from "./bridge";
 import { installEmbeddedExecutor } from "./bridge";
-import { compileExpression } from "./expression";
+import { compileExpression, compileKeyExpression } from "./expression";
 
 /** The app's serve() handler as a fetch-style function (in-process transport). */
 export type ServeHandler = (request: Request) => Promise<Response>;
@@ -67,8 +67,15 @@ export interface EmbeddedExecutorOptions {
   log?: (message: string, data?: Record<string, unknown>) => void;
 }
 
+interface ConcurrencyConfig {
+  limit: number;
+  key?: string;
+  scope?: "fn" | "env" | "account";
+}
+
 interface FunctionConfig {
   id: string;
+  concurrency?: number | ConcurrencyConfig | ConcurrencyConfig[];
   triggers?: { event?: string; expression?: string; cron?: string }[];
   steps?: Record<string, { runtime?: { url?: string }; retries?: { attempts?: number } }>;
   cancel?: { event: string; if?: string; timeout?: string }[];
@@ -117,6 +124,15 @@ export function parseDurationMs(value: string): number {
   return total;
 }
 
+/** An error value as the SDK expects it in memoized `{ error }` results (name + message). */
+function serializeFailure(error: unknown, fallback: string): { name: string; message: string } {
+  if (error && typeof error === "object" && "message" in error) {
+    const e = error as { name?: unknown; message?: unknown };
+    return { name: String(e.name ?? "Error"), message: String(e.message) };
+  }
+  return { name: "Error", message: fallback };
+}
+
 /** Signs a request body the way the SDK verifies it (HMAC-SHA256 over body + timestamp). */
 export function signRequest(
   body: string,
@@ -149,6 +165,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class EmbeddedExecutor implements EmbeddedApi {
   private readonly db: Db;
   private readonly slots: Semaphore;
+  /** Concurrency-limit semaphores by "<scope>|<function or *>|<key value>". */
+  private readonly concurrency = new Map<string, Semaphore>();
   private readonly active = new Set<string>();
   private functions = new Map<string, { url: string; config: FunctionConfig }>();
   private timer: NodeJS.Timeout | undefined;
@@ -275,24 +293,28 @@ export class EmbeddedExecutor implements EmbeddedApi {
         }
       }
     }
-    const waits = await this.db.select().from(engineWaits).where(eq(engineWaits.eventName, event.name));
+    const waits = await this.db
+      .select()
+      .from(engineWaits)
+      .where(and(eq(engineWaits.kind, "event"), eq(engineWaits.eventName, event.name)));
     for (const wait of waits) {
       const [run] = await this.db.select().from(engineRuns).where(eq(engineRuns.id, wait.runId));
       if (!run) continue;
       if (!wait.expression || compileExpression(wait.expression)({ event: run.event, async: event })) {
-        await this.resolveWait(wait.id, event);
+        await this.resolveWait(wait.id, { data: event });
       }
     }
   }
 
-  /** Memoizes a wait's result (the event, or null on timeout) and makes its run runnable. */
-  private async resolveWait(waitId: number, result: unknown) {
+  /** Memoizes a wait's result (event, null on timeout, sleep end, invoked output) and wakes its run. */
+  private async resolveWait(waitId: number, result: { data: unknown } | { error: unknown }) {
     await this.db.transaction(async (tx) => {
       const [wait] = await tx.delete(engineWaits).where(eq(engineWaits.id, waitId)).returning();
       if (!wait) return;
+      const op = { event: "WaitForEvent", sleep: "Sleep", invoke: "InvokeFunction" }[wait.kind];
       await tx
         .insert(engineSteps)
-        .values({ runId: wait.runId, hashedId: wait.hashedId, op: "WaitForEvent", result: { data: result } })
+        .values({ runId: wait.runId, hashedId: wait.hashedId, op, result })
         .onConflictDoNothing();
       await tx
         .update(engineRuns)
@@ -320,7 +342,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
     try {
       const now = new Date();
       const expired = await this.db.select().from(engineWaits).where(lte(engineWaits.expiresAt, now));
-      for (const wait of expired) await this.resolveWait(wait.id, null);
+      for (const wait of expired) await this.resolveWait(wait.id, this.expiryResult(wait));
       const due = await this.db
         .select({ id: engineRuns.id })
         .from(engineRuns)
@@ -408,7 +430,9 @@ export class EmbeddedExecutor implements EmbeddedApi {
       },
     });
     const startedAt = new Date();
-    const response = await this.slots.use(() => this.send(request, url.href));
+    const response = await this.withConcurrency(run, () =>
+      this.slots.use(() => this.send(request, url.href)),
+    );
     const text = await response.text();
     let parsed: unknown = text;
     try {
@@ -417,6 +441,36 @@ export class EmbeddedExecutor implements EmbeddedApi {
       // A non-JSON body is kept as text; it is reported as the error.
     }
     return { status: response.status, headers: response.headers, body: parsed, startedAt };
+  }
+
+  /**
+   * Runs `work` (one SDK request, so at most one step) inside every concurrency limit of the run's
+   * function (https://www.inngest.com/docs/guides/concurrency): per function, or per key value
+   * (`key: "event.data.userId"`), at function or account scope. Limits are taken in a fixed
+   * order, so two runs never wait on each other's limits.
+   */
+  private async withConcurrency<T>(run: Run, work: () => Promise<T>): Promise<T> {
+    const config = this.functions.get(run.functionId)?.config.concurrency;
+    const limits = (Array.isArray(config) ? config : config === undefined ? [] : [config]).map((c) =>
+      typeof c === "number" ? { limit: c } : c,
+    );
+    const semaphores = limits
+      .filter((c) => c.limit > 0)
+      .map((c) => {
+        const keyValue = c.key ? compileKeyExpression(c.key)({ event: run.event }) : "";
+        const scope = c.key && c.scope && c.scope !== "fn" ? `${c.scope}|*|${c.key}` : `fn|${run.functionId}`;
+        const id = `${scope}|${keyValue}`;
+        let semaphore = this.concurrency.get(id);
+        if (!semaphore) {
+          semaphore = new Semaphore(c.limit);
+          this.concurrency.set(id, semaphore);
+        }
+        return { id, semaphore };
+      })
+      .sort((a, b) => a.id.localeCompare(b.id));
+    const acquire = (i: number): Promise<T> =>
+      i === semaphores.length ? work() : semaphores[i]!.semaphore.use(() => acquire(i + 1));
+    return acquire(0);
   }
 
   private async memoize(
@@ -460,6 +514,15 @@ export class EmbeddedExecutor implements EmbeddedApi {
     const run = updated[0];
     if (!run) return;
     this.log(`run ${status}`, { runId, functionId: run.functionId });
+    const parents = await this.db.select().from(engineWaits).where(eq(engineWaits.invokedRunId, runId));
+    for (const wait of parents) {
+      await this.resolveWait(
+        wait.id,
+        status === "completed"
+          ? { data: outcome.output ?? null }
+          : { error: serializeFailure(outcome.error, `The invoked function was ${status}`) },
+      );
+    }
     if (status === "failed") {
       await this.ingest([
         {
@@ -517,6 +580,14 @@ export class EmbeddedExecutor implements EmbeddedApi {
             break;
           case "WaitForEvent":
             await this.registerWait(run, op);
+            suspended = true;
+            break;
+          case "Sleep":
+            await this.registerSleep(run, op);
+            suspended = true;
+            break;
+          case "InvokeFunction":
+            await this.registerInvoke(run, op);
             suspended = true;
             break;
           case "RunComplete":
@@ -586,6 +657,83 @@ export class EmbeddedExecutor implements EmbeddedApi {
     }
   }
 
+  /** What a wait resolves to when its time is up: null for an event wait or a sleep, an error for an invoke. */
+  private expiryResult(wait: typeof engineWaits.$inferSelect): { data: unknown } | { error: unknown } {
+    if (wait.kind === "invoke") {
+      return {
+        error: { name: "InngestInvokeTimeoutError", message: "Timed out waiting for the invoked function" },
+      };
+    }
+    return { data: null };
+  }
+
+  /**
+   * Registers a step.sleep / sleepUntil: the op's `name` is a duration ("30s", "1h") or an ISO
+   * date; the wait expires then and memoizes null.
+   */
+  private async registerSleep(run: Run, op: OutgoingOp) {
+    const until = String(op.name ?? "");
+    const wakeAt = /^\d{4}-\d{2}-\d{2}T/.test(until)
+      ? new Date(until)
+      : new Date(Date.now() + parseDurationMs(until));
+    if (Number.isNaN(wakeAt.getTime())) throw new Error(`Unsupported sleep: ${JSON.stringify(until)}`);
+    await this.insertWait(run, op, { kind: "sleep", eventName: "", expiresAt: wakeAt });
+  }
+
+  /**
+   * Registers a step.invoke: starts a run of `opts.function_id` with an `inngest/function.invoked`
+   * event carrying the payload's data; the child's output (or failure) becomes the step's result.
+   */
+  private async registerInvoke(run: Run, op: OutgoingOp) {
+    const opts = (op.opts ?? {}) as { function_id?: string; payload?: { data?: unknown }; timeout?: string };
+    const functionId = String(opts.function_id ?? "");
+    if (!this.functions.has(functionId))
+      throw new Error(`step.invoke: function ${functionId} is not registered`);
+    const eventId = `invoke-${run.id}-${op.id}`;
+    const event = {
+      name: "inngest/function.invoked",
+      id: eventId,
+      data: opts.payload?.data ?? {},
+      ts: Date.now(),
+    };
+    await this.db
+      .insert(engineRuns)
+      .values({ id: ulid(), functionId, eventId, event, status: "running" })
+      .onConflictDoNothing();
+    const [child] = await this.db
+      .select({ id: engineRuns.id })
+      .from(engineRuns)
+      .where(and(eq(engineRuns.functionId, functionId), eq(engineRuns.eventId, eventId)));
+    const timeout = opts.timeout ? parseDurationMs(opts.timeout) : 365 * 86_400_000;
+    await this.insertWait(run, op, {
+      kind: "invoke",
+      eventName: "",
+      invokedRunId: child!.id,
+      expiresAt: new Date(Date.now() + timeout),
+    });
+    this.kick(child!.id);
+  }
+
+  /** Inserts a wait unless the step's result is already memoized. */
+  private async insertWait(
+    run: Run,
+    op: OutgoingOp,
+    wait: Omit<typeof engineWaits.$inferInsert, "runId" | "hashedId">,
+  ): Promise<void> {
+    const inserted = await this.db
+      .insert(engineWaits)
+      .values({ ...wait, runId: run.id, hashedId: op.id })
+      .onConflictDoNothing()
+      .returning({ id: engineWaits.id });
+    // The SDK may report a wait again from a memo read just before the wait was resolved: a wait
+    // whose result is already memoized must not be registered a second time.
+    const [memoized] = await this.db
+      .select({ seq: engineSteps.seq })
+      .from(engineSteps)
+      .where(and(eq(engineSteps.runId, run.id), eq(engineSteps.hashedId, op.id)));
+    if (memoized && inserted[0]) await this.db.delete(engineWaits).where(eq(engineWaits.id, inserted[0].id));
+  }
+
   /**
    * Registers a step.waitForEvent. As in Inngest, only events received after this point match;
    * the wait's timeout (an Inngest duration such as "7d") resolves it to null.
@@ -596,23 +744,11 @@ export class EmbeddedExecutor implements EmbeddedApi {
     const expression = typeof opts.if === "string" ? opts.if : null;
     if (expression) compileExpression(expression);
     const timeout = typeof opts.timeout === "string" ? parseDurationMs(opts.timeout) : 365 * 86_400_000;
-    const inserted = await this.db
-      .insert(engineWaits)
-      .values({
-        runId: run.id,
-        hashedId: op.id,
-        eventName,
-        expression,
-        expiresAt: new Date(Date.now() + timeout),
-      })
-      .onConflictDoNothing()
-      .returning({ id: engineWaits.id });
-    // The SDK may report a wait again from a memo read just before an event resolved it: a wait
-    // whose result is already memoized must not be registered a second time.
-    const [memoized] = await this.db
-      .select({ seq: engineSteps.seq })
-      .from(engineSteps)
-      .where(and(eq(engineSteps.runId, run.id), eq(engineSteps.hashedId, op.id)));
-    if (memoized && inserted[0]) await this.db.delete(engineWaits).where(eq(engineWaits.id, inserted[0].id));
+    await this.insertWait(run, op, {
+      kind: "event",
+      eventName,
+      expression,
+      expiresAt: new Date(Date.now() + timeout),
+    });
   }
 }

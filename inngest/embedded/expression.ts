@@ -49,3 +49,28 @@ export function compileExpression(expression: string): (roots: Record<string, un
       return op === "==" ? equal : !equal;
     });
 }
+
+const PATH = /^\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*$/;
+
+/**
+ * Compiles a value expression — a dotted path such as `event.data.userId`, the form concurrency
+ * keys take — into a function returning the value as a string ("" when absent).
+ * @throws ExpressionError for anything but a dotted path.
+ */
+export function compileKeyExpression(expression: string): (roots: Record<string, unknown>) => string {
+  const m = PATH.exec(expression);
+  if (!m) throw new ExpressionError(`Unsupported key expression: ${JSON.stringify(expression)}`);
+  const path = m[1]!.split(".");
+  return (roots) => {
+    let value: unknown = roots;
+    for (const key of path) {
+      value =
+        value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
+    }
+    return value === undefined || value === null
+      ? ""
+      : typeof value === "string"
+        ? value
+        : JSON.stringify(value);
+  };
+}

@@ -78,7 +78,14 @@ export const engineSteps = pgTable(
   (t) => [unique("engine_steps_run_step_unique").on(t.runId, t.hashedId)],
 );
 
-/** A run suspended in step.waitForEvent until a matching event arrives or the timeout passes. */
+/** What a suspended step waits for: an event, the end of a sleep, or an invoked run. */
+export type EngineWaitKind = "event" | "sleep" | "invoke";
+
+/**
+ * A run suspended in a step until something happens: a matching event (step.waitForEvent), a
+ * point in time (step.sleep / sleepUntil), or the end of an invoked run (step.invoke). `expiresAt`
+ * is the wait's timeout, or the wake-up time of a sleep.
+ */
 export const engineWaits = pgTable(
   "engine_waits",
   {
@@ -87,7 +94,11 @@ export const engineWaits = pgTable(
       .notNull()
       .references(() => engineRuns.id, { onDelete: "cascade" }),
     hashedId: text("hashed_id").notNull(),
+    kind: text("kind").$type<EngineWaitKind>().notNull().default("event"),
+    /** Event name for kind "event"; empty otherwise. */
     eventName: text("event_name").notNull(),
+    /** The child run for kind "invoke". */
+    invokedRunId: text("invoked_run_id"),
     /** CEL-subset expression over `event` (the run's trigger) and `async` (the candidate). */
     expression: text("expression"),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
@@ -95,5 +106,6 @@ export const engineWaits = pgTable(
   (t) => [
     unique("engine_waits_run_step_unique").on(t.runId, t.hashedId),
     index("engine_waits_event_idx").on(t.eventName),
+    index("engine_waits_invoked_idx").on(t.invokedRunId),
   ],
 );
