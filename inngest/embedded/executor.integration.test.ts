@@ -5,7 +5,7 @@ import { serve } from "inngest/next";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { DbHandle } from "@/lib/db";
-import { engineRuns, engineSteps } from "@/lib/db/schema";
+import { engineSteps } from "@/lib/db/schema";
 import { openTestDb, testDbKind } from "@/lib/db/testing";
 import { embeddedClientOptions, embeddedSigningKey } from "./bridge";
 import { EmbeddedExecutor, signRequest, toServeHandler } from "./executor";
