@@ -1,4 +1,7 @@
 /** Every bench section by name (shared/BENCH.md). Each section lives in its own file. */
 import type { BenchSection } from "../types";
+import { runEngineBench } from "./engine";
 
-export const SECTIONS: Record<string, BenchSection> = {};
+export const SECTIONS: Record<string, BenchSection> = {
+  engine: runEngineBench,
+};

@@ -1,0 +1,140 @@
+/**
+ * Bench section `engine`: the embedded executor's overhead per step — a 200-step sequential run and
+ * a 48-way parallel fan-out, each against the same step bodies called directly — on PGlite and,
+ * when a PostgreSQL server can be started (scripts/test-postgres.sh), on PostgreSQL. Goal < 5 ms.
+ */
+import { execFileSync } from "node:child_process";
+import { Inngest } from "inngest";
+import { serve } from "inngest/next";
+import { embeddedClientOptions, embeddedSigningKey } from "@/inngest/embedded/bridge";
+import { EmbeddedExecutor, toServeHandler } from "@/inngest/embedded/executor";
+import { type DbHandle, openDb } from "@/lib/db";
+import { type BenchRow, median, percentile } from "../types";
+
+const SEQUENTIAL_STEPS = 200;
+const PARALLEL_STEPS = 48;
+const RUNS = 3;
+const GOAL_MS = 5;
+
+const client = new Inngest({ id: "bench", ...embeddedClientOptions() });
+const body = (i: number) => i * 2;
+
+const sequential = client.createFunction(
+  { id: "sequential", triggers: [{ event: "bench/sequential" }] },
+  async ({ step }) => {
+    let sum = 0;
+    for (let i = 0; i < SEQUENTIAL_STEPS; i++) sum += await step.run(`s${i}`, () => body(i));
+    return sum;
+  },
+);
+
+const parallel = client.createFunction(
+  { id: "parallel", triggers: [{ event: "bench/parallel" }] },
+  async ({ step }) => {
+    const values = await Promise.all(
+      Array.from({ length: PARALLEL_STEPS }, (_, i) => step.run(`p${i}`, () => body(i))),
+    );
+    return values.reduce((a, b) => a + b, 0);
+  },
+);
+
+async function timeRun(
+  executor: EmbeddedExecutor,
+  handle: DbHandle,
+  name: string,
+  functionId: string,
+): Promise<number> {
+  const start = performance.now();
+  const { ids } = await client.send({ name, data: {} });
+  for (;;) {
+    const run = (await handle.db.query.engineRuns.findMany()).find((r) => r.eventId === ids[0]);
+    if (run) {
+      const done = await executor.waitForRun(run.id, 5);
+      if (done.status !== "completed") throw new Error(`${functionId} ${done.status}`);
+      return performance.now() - start;
+    }
+  }
+}
+
+async function measure(label: string, handle: DbHandle): Promise<BenchRow[]> {
+  const executor = new EmbeddedExecutor({
+    db: handle.db,
+    signingKey: embeddedSigningKey(),
+    handler: toServeHandler(serve({ client, functions: [sequential, parallel] })),
+    pollIntervalMs: 20,
+  });
+  await executor.start("http://127.0.0.1:3000/api/inngest");
+  try {
+    const rows: BenchRow[] = [];
+    for (const [kind, event, fn, steps] of [
+      ["sequential", "bench/sequential", "bench-sequential", SEQUENTIAL_STEPS],
+      ["parallel", "bench/parallel", "bench-parallel", PARALLEL_STEPS],
+    ] as const) {
+      const directStart = performance.now();
+      for (let i = 0; i < steps; i++) body(i);
+      const directMs = performance.now() - directStart;
+      const perStep: number[] = [];
+      for (let r = 0; r < RUNS; r++)
+        perStep.push(((await timeRun(executor, handle, event, fn)) - directMs) / steps);
+      const med = median(perStep);
+      rows.push({
+        section: "engine",
+        name: `${kind}_${label}_per_step_ms`,
+        value: med,
+        unit: "ms",
+        goal: `< ${GOAL_MS}`,
+        ok: med < GOAL_MS,
+        note: `${steps} steps, median of ${RUNS} runs (p95 ${percentile(perStep, 95).toFixed(2)} ms)`,
+      });
+    }
+    return rows;
+  } finally {
+    await executor.stop();
+  }
+}
+
+function startPostgres(): string | null {
+  try {
+    const out = execFileSync("bash", ["scripts/test-postgres.sh", "start"], { encoding: "utf8" });
+    return /KADR_TEST_DATABASE_URL=(\S+)/.exec(out)?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs the section on PGlite (in memory) and on PostgreSQL. */
+export async function runEngineBench(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const pglite = await openDb({ dataDir: "memory://" });
+  try {
+    rows.push(...(await measure("pglite", pglite)));
+  } finally {
+    await pglite.close();
+  }
+  const url = startPostgres();
+  if (!url) {
+    rows.push({
+      section: "engine",
+      name: "postgres",
+      value: 0,
+      unit: "",
+      goal: "",
+      ok: false,
+      note: "no PostgreSQL server could be started (scripts/test-postgres.sh)",
+    });
+    return rows;
+  }
+  const { default: postgres } = await import("postgres");
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe("drop database if exists kadr_bench_engine with (force)");
+  await admin.unsafe("create database kadr_bench_engine");
+  const pg = await openDb({ url: url.replace(/\/postgres$/, "/kadr_bench_engine") });
+  try {
+    rows.push(...(await measure("postgres", pg)));
+  } finally {
+    await pg.close();
+    await admin.unsafe("drop database if exists kadr_bench_engine with (force)");
+    await admin.end();
+  }
+  return rows;
+}
