@@ -8,9 +8,9 @@ import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline/promises";
 import { inngest } from "@/inngest/client";
-import type { EmbeddedExecutor } from "@/inngest/embedded/executor";
 import { startEmbeddedEngine } from "@/inngest/embedded/start";
 import type { Gate, JobStatus } from "@/lib/db/schema";
+import { loadEnv } from "@/lib/env";
 import { AppError, isClientError } from "@/lib/errors";
 import { getRuntime, type Runtime } from "@/lib/runtime";
 import {
@@ -66,7 +66,9 @@ async function main(argv: string[]): Promise<number> {
     }
     jobId = command.jobId;
   }
-  const executor = await startEmbeddedEngine({ db });
+  // With KADR_ENGINE=inngest a real Inngest server runs the functions through the web app's
+  // /api/inngest route; the CLI then only starts the job and follows it in the shared database.
+  const executor = loadEnv().KADR_ENGINE === "embedded" ? await startEmbeddedEngine({ db }) : null;
   try {
     if (command.kind === "create") {
       const ownerId = await ensureLocalOwner(db);
@@ -81,9 +83,9 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     process.stderr.write(`job ${jobId!}\n`);
-    return await follow(rt, deps, executor, jobId!, command);
+    return await follow(rt, deps, jobId!, command);
   } finally {
-    await executor.stop();
+    await executor?.stop();
     await rt.dbHandle.close();
   }
 }
@@ -98,7 +100,6 @@ async function usageFailure(rt: Runtime, message: string): Promise<number> {
 async function follow(
   rt: Runtime,
   deps: StudioDeps,
-  _executor: EmbeddedExecutor,
   jobId: string,
   command: Exclude<CliCommand, { kind: "help" }>,
 ): Promise<number> {
