@@ -36,6 +36,11 @@ export function embeddedSigningKey(): string {
   return g[signingKeyGlobal];
 }
 
+/** The executor installed in this process, if any (the Runs page uses it to cancel and replay). */
+export function installedExecutor(): EmbeddedApi | undefined {
+  return (globalThis as BridgeGlobal)[globalKey];
+}
+
 /** Makes `executor` the target of the client's requests in this process. */
 export function installEmbeddedExecutor(executor: EmbeddedApi | undefined): void {
   (globalThis as BridgeGlobal)[globalKey] = executor;

@@ -9,6 +9,7 @@ import { engineSteps } from "@/lib/db/schema";
 import { openTestDb, testDbKind } from "@/lib/db/testing";
 import { embeddedClientOptions, embeddedSigningKey } from "./bridge";
 import { EmbeddedExecutor, signRequest, toServeHandler } from "./executor";
+import { getRunDetail, listRuns } from "./runs";
 
 /**
  * Conformance of the embedded executor against the real `inngest` SDK: every test defines real
@@ -410,5 +411,32 @@ describe(`embedded executor (${testDbKind()})`, () => {
     const accepted = await post({ "x-inngest-signature": signRequest(body, embeddedSigningKey()) });
     expect(accepted.status).toBe(206);
     expect(await accepted.json()).toMatchObject([{ op: "StepRun", name: "a", data: 2 }]);
+  });
+
+  it("lists runs, shows a run's step timeline, cancels a waiting run and replays a finished one", async () => {
+    const runs = await listRuns(handle.db, { functionId: "conformance-sequential", status: "completed" });
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    expect(runs.every((r) => r.functionId === "conformance-sequential" && r.status === "completed")).toBe(
+      true,
+    );
+    const detail = await getRunDetail(handle.db, runs.at(-1)!.id);
+    expect(detail?.steps.map((s) => [s.name, s.op, s.output, s.attempts])).toEqual([
+      ["a", "StepRun", "2", 1],
+      ["b", "StepRun", "20", 1],
+    ]);
+    expect(detail?.output).toBe('{"sum":22}');
+
+    const waiting = await listRuns(handle.db, { functionId: "conformance-cancellable", status: "waiting" });
+    expect(waiting).toHaveLength(1);
+    expect((await getRunDetail(handle.db, waiting[0]!.id))?.waits).toMatchObject([
+      { kind: "event", eventName: "test/never-sent" },
+    ]);
+    expect(await executor.cancelRun(waiting[0]!.id)).toBe(true);
+    expect(await executor.cancelRun(waiting[0]!.id)).toBe(false);
+    expect((await getRunDetail(handle.db, waiting[0]!.id))?.status).toBe("cancelled");
+
+    const replayId = await executor.replayRun(runs.at(-1)!.id);
+    const replayed = await executor.waitForRun(replayId!, 20);
+    expect(replayed).toMatchObject({ status: "completed", output: { sum: 22 } });
   });
 });

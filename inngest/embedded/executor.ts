@@ -241,6 +241,40 @@ export class EmbeddedExecutor implements EmbeddedApi {
     return ids;
   }
 
+  /**
+   * Cancels a running or waiting run (the Runs page's Cancel button).
+   * @returns false when the run is unknown or already final.
+   */
+  async cancelRun(runId: string): Promise<boolean> {
+    const [run] = await this.db
+      .select({ status: engineRuns.status })
+      .from(engineRuns)
+      .where(eq(engineRuns.id, runId));
+    if (!run || !["running", "waiting"].includes(run.status)) return false;
+    await this.finishRun(runId, "cancelled", { output: null });
+    return true;
+  }
+
+  /**
+   * Replays a finished run: a new run of the same function with the same event (memo empty).
+   * @returns the new run id, or undefined for an unknown run.
+   */
+  async replayRun(runId: string): Promise<string | undefined> {
+    const [run] = await this.db.select().from(engineRuns).where(eq(engineRuns.id, runId));
+    if (!run) return undefined;
+    const id = ulid();
+    await this.db.insert(engineRuns).values({
+      id,
+      functionId: run.functionId,
+      eventId: `${run.eventId}:replay:${id}`,
+      event: run.event,
+      status: "running",
+    });
+    this.log("run replayed", { runId, replayId: id });
+    this.kick(id);
+    return id;
+  }
+
   /** Resolves when the run reaches a final status; returns the run row. */
   async waitForRun(runId: string, pollMs = 100): Promise<Run> {
     for (;;) {
