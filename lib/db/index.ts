@@ -53,11 +53,81 @@ export async function openDb(options: OpenDbOptions = {}): Promise<DbHandle> {
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
   const dataDir = options.dataDir ?? path.resolve(process.cwd(), ".data", "pglite");
-  if (!dataDir.startsWith("memory://")) fs.mkdirSync(dataDir, { recursive: true });
+  const inMemory = dataDir.startsWith("memory://");
+  if (!inMemory) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    lockDataDir(dataDir);
+  }
   const client = new PGlite(dataDir);
   const db = drizzle(client, { schema });
-  await migrate(db, { migrationsFolder });
-  return { db: db as unknown as Db, kind: "pglite", close: () => client.close() };
+  try {
+    await migrate(db, { migrationsFolder });
+  } catch (err) {
+    await client.close().catch(() => {});
+    if (!inMemory) unlockDataDir(dataDir);
+    throw err;
+  }
+  return {
+    db: db as unknown as Db,
+    kind: "pglite",
+    close: async () => {
+      await client.close();
+      if (!inMemory) unlockDataDir(dataDir);
+    },
+  };
+}
+
+/** Raised when the embedded database is already open in another live process. */
+export class DatabaseInUseError extends Error {
+  override name = "DatabaseInUseError";
+}
+
+const lockPathOf = (dataDir: string) => `${dataDir.replace(/\/+$/, "")}.lock`;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * PGlite is a single-process database: a second process opening the same directory would corrupt
+ * it. A `<dataDir>.lock` file holds the owner's pid; a lock left by a dead process (SIGKILL) is
+ * taken over.
+ * @throws DatabaseInUseError naming the other process and the way out (DATABASE_URL).
+ */
+function lockDataDir(dataDir: string): void {
+  const lockPath = lockPathOf(dataDir);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lockPath, String(process.pid), { flag: "wx" });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const owner = Number(fs.readFileSync(lockPath, "utf8").trim());
+      if (owner && owner !== process.pid && isAlive(owner)) {
+        throw new DatabaseInUseError(
+          `The embedded database ${dataDir} is open in another process (pid ${owner}). ` +
+            "Stop it first, or set DATABASE_URL so several processes can share a PostgreSQL server.",
+        );
+      }
+      fs.rmSync(lockPath, { force: true });
+    }
+  }
+  throw new DatabaseInUseError(`Could not lock the embedded database ${dataDir}`);
+}
+
+function unlockDataDir(dataDir: string): void {
+  const lockPath = lockPathOf(dataDir);
+  try {
+    if (Number(fs.readFileSync(lockPath, "utf8").trim()) === process.pid)
+      fs.rmSync(lockPath, { force: true });
+  } catch {
+    // Already gone.
+  }
 }
 
 export { schema };
