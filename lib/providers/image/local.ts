@@ -4,6 +4,7 @@
  */
 import sharp from "sharp";
 import { createRng, hash32, type Rng } from "../random";
+import { ensureCaptionFonts } from "./fonts";
 import type { ImageProvider, RenderImageInput } from "./types";
 
 /** Smallest and largest accepted image side, in px. */
@@ -247,6 +248,7 @@ function validateSide(name: string, value: number): void {
  * @throws RangeError when width or height is not an integer in [16, 4096] or a numeric seed is not finite.
  */
 export async function renderLocalImage(input: RenderImageInput): Promise<Buffer> {
+  ensureCaptionFonts();
   validateSide("width", input.width);
   validateSide("height", input.height);
   if (typeof input.seed === "number" && !Number.isFinite(input.seed))
