@@ -2,6 +2,7 @@ export * from "./approvals";
 export * from "./assets";
 export * from "./credit-ledger";
 export * from "./engine";
+export * from "./generations";
 export * from "./job-events";
 export * from "./jobs";
 export * from "./provider-calls";
