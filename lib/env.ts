@@ -7,6 +7,12 @@ import { z } from "zod";
 
 const emptyAsUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+/** A provider name, case-insensitive and trimmed as `getProviders` reads it; the first is the default. */
+const providerChoice = <T extends string>(names: readonly [T, ...T[]]) =>
+  z.preprocess(
+    (v) => (typeof v === "string" ? emptyAsUndefined(v.trim().toLowerCase()) : v),
+    z.enum(names).default(names[0]),
+  );
 
 export const envSchema = z.object({
   /** postgres:// URL; unset → embedded PGlite under KADR_DATA_DIR/pglite. */
@@ -21,14 +27,91 @@ export const envSchema = z.object({
   KADR_FFMPEG: z.preprocess(emptyAsUndefined, z.enum(["auto", "native", "wasm"]).default("auto")),
   /** Explicit ffmpeg binary; a path that does not exist means "no native ffmpeg". */
   FFMPEG_PATH: optionalString,
-  KADR_LLM: z.preprocess(emptyAsUndefined, z.enum(["local"]).default("local")),
-  KADR_IMAGE: z.preprocess(emptyAsUndefined, z.enum(["local"]).default("local")),
-  KADR_VIDEO: z.preprocess(emptyAsUndefined, z.enum(["local"]).default("local")),
-  KADR_TTS: z.preprocess(emptyAsUndefined, z.enum(["local"]).default("local")),
-  KADR_STORAGE: z.preprocess(emptyAsUndefined, z.enum(["local"]).default("local")),
+  /** Script and prompts provider (lib/providers/index.ts). */
+  KADR_LLM: providerChoice(["local", "openai"]),
+  /** Still-image provider. */
+  KADR_IMAGE: providerChoice(["local", "openai", "runway", "fal"]),
+  /** Clip provider: Runway, Veo on Vertex AI, Veo on the Gemini API, fal (Kling). */
+  KADR_VIDEO: providerChoice(["local", "runway", "veo", "veo-gemini", "fal"]),
+  /** Narration provider. */
+  KADR_TTS: providerChoice(["local", "openai", "elevenlabs"]),
+  /** Blob storage (lib/storage/index.ts). */
+  KADR_STORAGE: providerChoice(["local", "supabase"]),
+  /** Model alias or id per stage (lib/providers/models.ts); unset → the provider's default alias. */
+  KADR_LLM_MODEL: optionalString,
+  KADR_IMAGE_MODEL: optionalString,
+  KADR_VIDEO_MODEL: optionalString,
+  KADR_TTS_MODEL: optionalString,
+  /** Narration voice id of the TTS provider (OpenAI: "coral", "marin", …; ElevenLabs: a voice id). */
+  KADR_TTS_VOICE: optionalString,
+  /** OpenAI (KADR_LLM/KADR_IMAGE/KADR_TTS=openai); the base URL also points at OpenAI-compatible servers. */
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString,
+  /** Runway (KADR_IMAGE/KADR_VIDEO=runway). */
+  RUNWAYML_API_SECRET: optionalString,
+  RUNWAYML_BASE_URL: optionalString,
+  /** Veo on Vertex AI (KADR_VIDEO=veo): project, region, service-account key file, optional endpoint. */
+  GOOGLE_CLOUD_PROJECT: optionalString,
+  GOOGLE_CLOUD_LOCATION: z.preprocess(emptyAsUndefined, z.string().default("us-central1")),
+  GOOGLE_APPLICATION_CREDENTIALS: optionalString,
+  GOOGLE_VERTEX_BASE_URL: optionalString,
+  /** Veo on the Gemini API (KADR_VIDEO=veo-gemini). */
+  GEMINI_API_KEY: optionalString,
+  GOOGLE_GEMINI_BASE_URL: optionalString,
+  /** fal (KADR_IMAGE/KADR_VIDEO=fal); the base URL replaces https://queue.fal.run (proxies, tests). */
+  FAL_KEY: optionalString,
+  KADR_FAL_BASE_URL: optionalString,
+  /** ElevenLabs (KADR_TTS=elevenlabs). */
+  ELEVENLABS_API_KEY: optionalString,
+  ELEVENLABS_BASE_URL: optionalString,
+  /** Supabase Storage (KADR_STORAGE=supabase): project URL, service-role key, bucket, public or signed URLs. */
+  SUPABASE_URL: optionalString,
+  SUPABASE_SERVICE_ROLE_KEY: optionalString,
+  KADR_SUPABASE_BUCKET: z.preprocess(emptyAsUndefined, z.string().default("kadr-media")),
+  KADR_SUPABASE_PUBLIC: z.preprocess(emptyAsUndefined, z.enum(["true", "false"]).default("false")),
   /** Inngest signing key shared by the executor and serve(); generated into KADR_DATA_DIR when unset. */
   INNGEST_SIGNING_KEY: optionalString,
   INNGEST_EVENT_KEY: optionalString,
+  /** Bot token from @BotFather; unset → the Telegram bot is off (everything else works). */
+  TELEGRAM_BOT_TOKEN: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^\d+:[\w-]+$/, "TELEGRAM_BOT_TOKEN must look like 123456:ABC-DEF…")
+      .optional(),
+  ),
+  /** The bot's username (with or without `@`), for t.me deep links. */
+  TELEGRAM_BOT_USERNAME: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^@?\w{3,64}$/, "TELEGRAM_BOT_USERNAME must be a bot username")
+      .optional(),
+  ),
+  /** Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (1–256 chars of [A-Za-z0-9_-]); the webhook needs it. */
+  TELEGRAM_WEBHOOK_SECRET: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -")
+      .optional(),
+  ),
+  /** Bot API origin: the public Bot API, a local Bot API server or a test fake (no trailing slash). */
+  TELEGRAM_API_ROOT: z.preprocess(
+    emptyAsUndefined,
+    z
+      .url({ protocol: /^https?$/, error: "TELEGRAM_API_ROOT must be an http(s) URL" })
+      .transform((url) => url.replace(/\/+$/, ""))
+      .default("https://api.telegram.org"),
+  ),
+  /** Public https origin the app (and its Mini App at /tma) is served from; web_app buttons need it. */
+  PUBLIC_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .url({ protocol: /^https?$/, error: "PUBLIC_URL must be an http(s) URL" })
+      .transform((url) => url.replace(/\/+$/, ""))
+      .optional(),
+  ),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -51,3 +51,12 @@ export function createRng(seed: number): Rng {
     },
   };
 }
+
+/**
+ * A seed for providers that take an unsigned 32-bit integer (Runway, Veo: 0–4294967295): an
+ * integer in range as it is, anything else (strings, other numbers) hashed with `hash32`.
+ */
+export function uint32Seed(seed: number | string): number {
+  if (typeof seed === "number" && Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff) return seed;
+  return hash32(String(seed));
+}

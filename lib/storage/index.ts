@@ -1,12 +1,15 @@
 /**
  * Blob storage behind one small interface. The local store keeps files under
  * `$KADR_DATA_DIR/media`, content-addressed: the key is `<kind>/<sha256[0:2]>/<sha256>.<ext>`, so the
- * same bytes are stored once and a key never changes meaning.
+ * same bytes are stored once and a key never changes meaning. `KADR_STORAGE=supabase` selects
+ * Supabase Storage (supabase.ts) with a local cache under `$KADR_DATA_DIR/media-cache`.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
+import { ConfigError } from "@/lib/env";
+import { SupabaseBlobStore } from "./supabase";
 
 export interface StoredBlob {
   key: string;
@@ -21,8 +24,19 @@ export interface BlobStore {
   putFile(filePath: string, kind: string, ext: string): Promise<StoredBlob>;
   /** Stores a buffer under a content-addressed key. */
   putBuffer(data: Buffer, kind: string, ext: string): Promise<StoredBlob>;
-  /** Absolute path of a stored key, for ffmpeg and for serving. @throws when the key is malformed. */
+  /**
+   * Absolute local path of a stored key, for ffmpeg and for serving. With a remote store the file is
+   * present only when this process stored or fetched the key; use `localPath` to be sure.
+   * @throws when the key is malformed.
+   */
   pathOf(key: string): string;
+  /** Like `pathOf`, but fetches the blob into the local cache first when a remote store needs to. */
+  localPath(key: string): Promise<string>;
+  /**
+   * A URL other services (providers, browsers) can fetch the blob from: a public or signed URL
+   * valid for about `expiresInSeconds`; null for the local store (served by the app's media route).
+   */
+  urlOf(key: string, expiresInSeconds?: number): Promise<string | null>;
   /** True when the key's bytes are present. */
   exists(key: string): Promise<boolean>;
   /** Removes a key; missing keys are ignored. */
@@ -61,6 +75,15 @@ export class LocalBlobStore implements BlobStore {
     return path.join(this.root, key);
   }
 
+  async localPath(key: string): Promise<string> {
+    return this.pathOf(key);
+  }
+
+  async urlOf(key: string): Promise<string | null> {
+    this.pathOf(key);
+    return null;
+  }
+
   async exists(key: string): Promise<boolean> {
     return fs.promises
       .access(this.pathOf(key))
@@ -97,7 +120,37 @@ export class LocalBlobStore implements BlobStore {
   }
 }
 
-/** The configured store: local files under `<dataDir>/media`. */
-export function createBlobStore(dataDir: string): BlobStore {
-  return new LocalBlobStore(path.resolve(dataDir, "media"));
+/**
+ * The configured store, from `KADR_STORAGE` (local | supabase; default local):
+ * - local: files under `<dataDir>/media`;
+ * - supabase: bucket `KADR_SUPABASE_BUCKET` (default "kadr-media") of `SUPABASE_URL` with
+ *   `SUPABASE_SERVICE_ROLE_KEY`, public URLs when `KADR_SUPABASE_PUBLIC=true` (else signed), cached
+ *   under `<dataDir>/media-cache`.
+ *
+ * @throws ConfigError naming the variable when KADR_STORAGE is unknown or a Supabase setting is missing.
+ */
+export function createBlobStore(
+  dataDir: string,
+  env: Record<string, string | undefined> = process.env,
+): BlobStore {
+  const kind = env.KADR_STORAGE?.trim().toLowerCase() || "local";
+  if (kind === "local") return new LocalBlobStore(path.resolve(dataDir, "media"));
+  if (kind !== "supabase") {
+    throw new ConfigError(
+      `KADR_STORAGE="${env.KADR_STORAGE}" is not a known storage; allowed values: local, supabase`,
+    );
+  }
+  const required = (name: string): string => {
+    const value = env[name]?.trim();
+    if (!value)
+      throw new ConfigError(`KADR_STORAGE=supabase needs ${name}; set it or use KADR_STORAGE=local`);
+    return value;
+  };
+  return new SupabaseBlobStore({
+    url: required("SUPABASE_URL"),
+    serviceRoleKey: required("SUPABASE_SERVICE_ROLE_KEY"),
+    bucket: env.KADR_SUPABASE_BUCKET?.trim() || "kadr-media",
+    publicBucket: env.KADR_SUPABASE_PUBLIC?.trim().toLowerCase() === "true",
+    cacheDir: path.resolve(dataDir, "media-cache"),
+  });
 }

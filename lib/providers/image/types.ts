@@ -26,6 +26,8 @@ export interface RenderImageInput {
 export interface ImageProvider {
   /** Provider id as selected by `KADR_IMAGE`, e.g. "local". */
   readonly name: string;
+  /** Resolved model id of real providers (see models.ts), e.g. "gpt-image-2"; absent for local. */
+  readonly model?: string;
   /** Renders one image; resolves to PNG bytes. */
   renderImage(input: RenderImageInput): Promise<Buffer>;
 }

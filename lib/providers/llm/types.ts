@@ -38,6 +38,8 @@ export interface PlanSegmentsInput {
 export interface LlmProvider {
   /** Provider id as selected by `KADR_LLM`, e.g. "local". */
   readonly name: string;
+  /** Resolved model id of real providers (see models.ts), e.g. "gpt-5-mini"; absent for local. */
+  readonly model?: string;
   /** Writes a script whose spoken length fits `segmentCount × segmentSeconds` seconds. */
   writeScript(input: WriteScriptInput): Promise<Script>;
   /**

@@ -30,6 +30,18 @@ export interface SynthesizedSpeech {
   wav: Buffer;
   /** Duration of the audio in seconds, computed from the WAV header and data size. */
   durationSeconds: number;
+  /**
+   * When each word is spoken, for providers that report timing (ElevenLabs character alignment):
+   * words in text order with start and end in seconds from the start of `wav`.
+   */
+  words?: SpokenWord[];
+}
+
+/** One word of synthesized speech and when it is spoken, in seconds. */
+export interface SpokenWord {
+  text: string;
+  startSeconds: number;
+  endSeconds: number;
 }
 
 /**
@@ -39,5 +51,7 @@ export interface SynthesizedSpeech {
 export interface TtsProvider {
   /** Provider id as selected by `KADR_TTS`, e.g. "local". */
   readonly name: string;
+  /** Resolved model id of real providers (see models.ts), e.g. "gpt-4o-mini-tts"; absent for local. */
+  readonly model?: string;
   synthesize(input: SynthesizeInput): Promise<SynthesizedSpeech>;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseWav } from "./wav";
+import { parseWav, pcm16ToWav } from "./wav";
 
 function wavFile(opts: {
   sampleRate: number;
@@ -60,5 +60,20 @@ describe("parseWav", () => {
     expect(() => parseWav(Buffer.from("not a wav file at all"))).toThrow(/RIFF/);
     const noData = wavFile({ sampleRate: 8000, channels: 1, bits: 8, dataBytes: 0 }).subarray(0, 12 + 24);
     expect(() => parseWav(Buffer.from(noData))).toThrow(/no data chunk/);
+  });
+});
+
+describe("pcm16ToWav", () => {
+  it("writes a header parseWav reads back, dropping an odd trailing byte", () => {
+    const wav = pcm16ToWav(Buffer.alloc(48_001), 24_000);
+    expect(wav.length).toBe(44 + 48_000);
+    expect(parseWav(wav)).toEqual({
+      sampleRate: 24_000,
+      channels: 1,
+      bitsPerSample: 16,
+      dataOffset: 44,
+      dataBytes: 48_000,
+      durationSeconds: 1,
+    });
   });
 });

@@ -61,3 +61,29 @@ export function parseWav(wav: Buffer): WavInfo {
   }
   throw new Error("WAV file has no data chunk");
 }
+
+/**
+ * Wraps raw 16-bit little-endian PCM (OpenAI `pcm`, ElevenLabs `pcm_24000`) in a 44-byte
+ * RIFF/WAVE header (format 1).
+ *
+ * @param pcm interleaved samples; an odd trailing byte is dropped.
+ * @param sampleRate samples per second per channel, in Hz.
+ * @param channels channel count (default 1).
+ */
+export function pcm16ToWav(pcm: Buffer, sampleRate: number, channels = 1): Buffer {
+  const data = pcm.subarray(0, pcm.length - (pcm.length % 2));
+  const header = Buffer.alloc(44);
+  header.write("RIFF", 0, "ascii");
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write("WAVEfmt ", 8, "ascii");
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(channels, 22);
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * channels * 2, 28);
+  header.writeUInt16LE(channels * 2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write("data", 36, "ascii");
+  header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}
