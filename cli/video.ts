@@ -229,7 +229,7 @@ async function finish(
   }
   const output = path.resolve(command.out ?? `kadr-${view.job.id}.mp4`);
   await fs.promises.mkdir(path.dirname(output), { recursive: true });
-  await fs.promises.copyFile(rt.store.pathOf(asset.storageKey), output);
+  await fs.promises.copyFile(await rt.store.localPath(asset.storageKey), output);
   const summary = {
     jobId: view.job.id,
     output,
@@ -238,6 +238,7 @@ async function finish(
     width: asset.width,
     height: asset.height,
     totalSeconds: Math.round(totalSeconds * 10) / 10,
+    cost: view.cost,
     stageSeconds: Object.fromEntries(
       Object.entries(stageSeconds).map(([k, v]) => [k, Math.round(v * 10) / 10]),
     ),

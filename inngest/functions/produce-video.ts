@@ -13,7 +13,9 @@ import {
   narrateStage,
   planSegmentsStage,
   renderImageStage,
+  runSegmentStage,
   setJobStatus,
+  withProviderErrors,
   writeScriptStage,
 } from "@/lib/studio/pipeline";
 import { inngest } from "../client";
@@ -61,13 +63,20 @@ export const produceVideo = inngest.createFunction(
       if (!approval) throw new NonRetriableError(`No ${name} approval within ${GATE_TIMEOUT}`);
     };
 
-    await step.run("write-script", async () => writeScriptStage(await getRuntime(), jobId));
+    await step.run("write-script", async () =>
+      withProviderErrors(async () => writeScriptStage(await getRuntime(), jobId)),
+    );
     await gate("script");
 
-    const indices = await step.run("plan-segments", async () => planSegmentsStage(await getRuntime(), jobId));
+    const indices = await step.run("plan-segments", async () =>
+      withProviderErrors(async () => planSegmentsStage(await getRuntime(), jobId)),
+    );
     await Promise.all(
       indices.map((i) =>
-        step.run(`render-image-${i}`, async () => renderImageStage(await getRuntime(), jobId, i)),
+        step.run(`render-image-${i}`, async () => {
+          const rt = await getRuntime();
+          return runSegmentStage(rt, jobId, i, "image", () => renderImageStage(rt, jobId, i));
+        }),
       ),
     );
     await gate("images");
@@ -75,7 +84,10 @@ export const produceVideo = inngest.createFunction(
     await step.run("start-clips", async () => setJobStatus(await getRuntime(), jobId, "animating"));
     await Promise.all(
       indices.map((i) =>
-        step.run(`animate-clip-${i}`, async () => animateClipStage(await getRuntime(), jobId, i)),
+        step.run(`animate-clip-${i}`, async () => {
+          const rt = await getRuntime();
+          return runSegmentStage(rt, jobId, i, "clip", () => animateClipStage(rt, jobId, i));
+        }),
       ),
     );
     await step.run("open-clips-gate", async () =>
@@ -85,7 +97,11 @@ export const produceVideo = inngest.createFunction(
 
     await step.run("start-narration", async () => setJobStatus(await getRuntime(), jobId, "narrating"));
     await Promise.all(
-      indices.map((i) => step.run(`narrate-${i}`, async () => narrateStage(await getRuntime(), jobId, i))),
+      indices.map((i) =>
+        step.run(`narrate-${i}`, async () =>
+          withProviderErrors(async () => narrateStage(await getRuntime(), jobId, i)),
+        ),
+      ),
     );
     const assetId = await step.run("assemble", async () => assembleStage(await getRuntime(), jobId));
     await step.sendEvent("announce-completion", jobCompleted.create({ jobId, assetId }));

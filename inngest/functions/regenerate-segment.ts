@@ -3,7 +3,12 @@
  * `requestRegeneration` put it back to pending with a new variation. One step, idempotent.
  */
 import { getRuntime } from "@/lib/runtime";
-import { animateClipStage, markSegmentFailed, renderImageStage } from "@/lib/studio/pipeline";
+import {
+  animateClipStage,
+  markSegmentFailed,
+  renderImageStage,
+  runSegmentStage,
+} from "@/lib/studio/pipeline";
 import { inngest } from "../client";
 import { jobCancelled, segmentRegenerationRequested } from "../events";
 
@@ -25,7 +30,9 @@ export const regenerateSegment = inngest.createFunction(
     const { jobId, index, target } = event.data;
     const assetId = await step.run(`regenerate-${target}`, async () => {
       const rt = await getRuntime();
-      return target === "image" ? renderImageStage(rt, jobId, index) : animateClipStage(rt, jobId, index);
+      return runSegmentStage(rt, jobId, index, target, () =>
+        target === "image" ? renderImageStage(rt, jobId, index) : animateClipStage(rt, jobId, index),
+      );
     });
     return { jobId, index, target, assetId };
   },

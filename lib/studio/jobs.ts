@@ -15,6 +15,7 @@ import {
   type JobStatus,
   jobEvents,
   jobs,
+  providerCalls,
   type Segment,
   segments,
   users,
@@ -217,6 +218,8 @@ export interface JobView {
   segments: SegmentView[];
   counts: StageCounts;
   approvals: { gate: Gate; actor: string; createdAt: Date }[];
+  /** What the job's provider calls cost so far: credits and an estimate in US dollars. */
+  cost: { credits: number; usd: number };
   finalAsset: {
     id: string;
     storageKey: string;
@@ -260,9 +263,17 @@ export async function getJobView(db: Db, jobId: string, ownerId?: string): Promi
         .from(assets)
         .where(eq(assets.id, job.finalAssetId))
     : [];
+  const [spend] = await db
+    .select({
+      credits: sql<number>`coalesce(sum(${providerCalls.costCredits}), 0)::int`,
+      usd: sql<number>`coalesce(sum(${providerCalls.costUsd}), 0)::float8`,
+    })
+    .from(providerCalls)
+    .where(eq(providerCalls.jobId, jobId));
   return {
     job,
     segments: segs,
+    cost: { credits: Number(spend?.credits ?? 0), usd: Number(spend?.usd ?? 0) },
     counts: {
       segments: job.segmentCount,
       images: segs.filter((s) => s.imageStatus === "ready").length,

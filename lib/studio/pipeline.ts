@@ -24,6 +24,8 @@ import { encodeNarration, narrationCues } from "@/lib/media/narration";
 import { probeMedia } from "@/lib/media/probe";
 import { profileForAspect } from "@/lib/media/profile";
 import { timelineSeconds } from "@/lib/media/timeline";
+import { ProviderError, toInngestError } from "@/lib/providers/errors";
+import { withSpend } from "@/lib/providers/spend";
 import type { Runtime } from "@/lib/runtime";
 import { scriptFromText } from "@/lib/storyboard/script";
 import { getJob, recordJobEvent } from "./jobs";
@@ -57,17 +59,64 @@ export async function markJobFailed(rt: Runtime, jobId: string, reason: string) 
   await recordJobEvent(dbOf(rt), jobId, "error", { message: reason });
 }
 
-/** Marks one segment's image or clip as failed (a regeneration that ran out of retries). */
-export async function markSegmentFailed(rt: Runtime, jobId: string, index: number, target: "image" | "clip") {
+/**
+ * Marks one segment's image or clip as failed with a reason the user sees at the gate (a provider
+ * refusal, an invalid request, a regeneration that ran out of retries).
+ */
+export async function markSegmentFailed(
+  rt: Runtime,
+  jobId: string,
+  index: number,
+  target: "image" | "clip",
+  reason = `Making the ${target} of segment ${index + 1} failed`,
+) {
   const db = dbOf(rt);
   await db
     .update(segments)
-    .set(target === "image" ? { imageStatus: "failed" } : { clipStatus: "failed" })
+    .set(
+      target === "image"
+        ? { imageStatus: "failed", imageError: reason, updatedAt: new Date() }
+        : { clipStatus: "failed", clipError: reason, updatedAt: new Date() },
+    )
     .where(and(eq(segments.jobId, jobId), eq(segments.index, index)));
-  await recordJobEvent(db, jobId, "error", {
-    message: `Regenerating the ${target} of segment ${index + 1} failed`,
-    index,
-  });
+  await recordJobEvent(db, jobId, "error", { message: reason, index, target });
+}
+
+/**
+ * Runs a stage whose provider failures are the job's, not one segment's: rate limits and outages
+ * become RetryAfterError (the provider's hint), everything the user must fix NonRetriableError.
+ */
+export async function withProviderErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw toInngestError(err);
+  }
+}
+
+/**
+ * Runs one segment's image or clip stage the way Kadr treats provider failures: a refusal by the
+ * safety filter or an invalid request marks only that segment failed (the job goes on and the gate
+ * shows why, so the user can edit the prompt and regenerate); rate limits and outages become
+ * Inngest RetryAfterError, bad credentials NonRetriableError.
+ * @returns the asset id, or null when the segment was marked failed.
+ */
+export async function runSegmentStage(
+  rt: Runtime,
+  jobId: string,
+  index: number,
+  target: "image" | "clip",
+  work: () => Promise<string>,
+): Promise<string | null> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof ProviderError && (err.kind === "invalid" || err.kind === "safety")) {
+      await markSegmentFailed(rt, jobId, index, target, err.message);
+      return null;
+    }
+    throw toInngestError(err);
+  }
 }
 
 /**
@@ -82,7 +131,7 @@ export async function writeScriptStage(rt: Runtime, jobId: string): Promise<{ wo
     script =
       job.source === "script"
         ? scriptFromText(job.scriptText ?? "", job.language)
-        : await rt.providers.llm.writeScript({
+        : await withSpend(rt.providers.llm, { db, stage: "llm", jobId }).writeScript({
             topic: job.topic,
             language: job.language,
             segmentCount: job.segmentCount,
@@ -104,7 +153,7 @@ export async function planSegmentsStage(rt: Runtime, jobId: string): Promise<num
   const existing = await db.select({ index: segments.index }).from(segments).where(eq(segments.jobId, jobId));
   if (existing.length !== job.segmentCount) {
     if (!job.script) throw new Error(`Job ${jobId} has no script to plan`);
-    const planned = await rt.providers.llm.planSegments({
+    const planned = await withSpend(rt.providers.llm, { db, stage: "llm", jobId }).planSegments({
       script: job.script,
       language: job.language,
       segmentCount: job.segmentCount,
@@ -208,7 +257,7 @@ export async function renderImageStage(rt: Runtime, jobId: string, index: number
   if (segment.imageStatus === "ready" && segment.imageAssetId) return segment.imageAssetId;
   const job = await getJob(db, jobId);
   const { width, height } = profileForAspect(job.aspect);
-  const provider = rt.providers.image;
+  const provider = withSpend(rt.providers.image, { db, stage: "image", jobId, segmentIndex: index });
   const request = {
     prompt: segment.imagePrompt,
     caption: segment.caption,
@@ -230,7 +279,7 @@ export async function renderImageStage(rt: Runtime, jobId: string, index: number
     }));
   await db
     .update(segments)
-    .set({ imageAssetId: asset.id, imageStatus: "ready", updatedAt: new Date() })
+    .set({ imageAssetId: asset.id, imageStatus: "ready", imageError: null, updatedAt: new Date() })
     .where(eq(segments.id, segment.id));
   await recordJobEvent(db, jobId, "progress", { stage: "images", index });
   return asset.id;
@@ -245,7 +294,7 @@ export async function animateClipStage(rt: Runtime, jobId: string, index: number
   const job = await getJob(db, jobId);
   const image = await loadAsset(db, segment.imageAssetId);
   const profile = profileForAspect(job.aspect);
-  const provider = rt.providers.video;
+  const provider = withSpend(rt.providers.video, { db, stage: "video", jobId, segmentIndex: index });
   const cacheKey = cacheKeyOf({
     kind: "clip",
     provider: provider.name,
@@ -259,7 +308,7 @@ export async function animateClipStage(rt: Runtime, jobId: string, index: number
   if (!asset) {
     const outPath = path.join(jobWorkDir(rt, jobId), `clip-${index}.mp4`);
     await provider.animateImage({
-      imagePath: rt.store.pathOf(image.storageKey),
+      imagePath: await rt.store.localPath(image.storageKey),
       outPath,
       seconds: segment.seconds,
       profile,
@@ -281,7 +330,7 @@ export async function animateClipStage(rt: Runtime, jobId: string, index: number
   }
   await db
     .update(segments)
-    .set({ clipAssetId: asset.id, clipStatus: "ready", updatedAt: new Date() })
+    .set({ clipAssetId: asset.id, clipStatus: "ready", clipError: null, updatedAt: new Date() })
     .where(eq(segments.id, segment.id));
   await recordJobEvent(db, jobId, "progress", { stage: "clips", index });
   return asset.id;
@@ -297,7 +346,7 @@ export async function narrateStage(rt: Runtime, jobId: string, index: number): P
   const segment = await loadSegment(db, jobId, index);
   if (segment.narrationAssetId) return segment.narrationAssetId;
   const job = await getJob(db, jobId);
-  const tts = rt.providers.tts;
+  const tts = withSpend(rt.providers.tts, { db, stage: "tts", jobId, segmentIndex: index });
   const budget = Math.max(0.5, segment.seconds - NARRATION_TAIL_SECONDS);
   const request = { text: segment.narration, language: job.language };
   const cacheKey = cacheKeyOf({ kind: "narration", provider: tts.name, ...request, budget });
@@ -344,15 +393,19 @@ export async function assembleStage(rt: Runtime, jobId: string): Promise<string>
     }),
   );
   const profile = profileForAspect(job.aspect);
-  const clips = segs.map((s, i) => ({
-    path: rt.store.pathOf(clipAssets[i]![0].storageKey),
-    seconds: s.seconds,
-    section: s.section,
-  }));
+  const clips = await Promise.all(
+    segs.map(async (s, i) => ({
+      path: await rt.store.localPath(clipAssets[i]![0].storageKey),
+      seconds: s.seconds,
+      section: s.section,
+    })),
+  );
   const totalSeconds = timelineSeconds(clips, SECTION_CROSSFADE_SECONDS);
   const dir = jobWorkDir(rt, jobId);
   const narrationPath = path.join(dir, "narration.m4a");
-  const speech = clipAssets.map(([, narration]) => rt.store.pathOf(narration.storageKey));
+  const speech = await Promise.all(
+    clipAssets.map(([, narration]) => rt.store.localPath(narration.storageKey)),
+  );
   await encodeNarration({
     cues: narrationCues(speech, clips, SECTION_CROSSFADE_SECONDS),
     totalSeconds,

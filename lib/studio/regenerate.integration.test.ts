@@ -13,6 +13,8 @@ import { startEmbeddedEngine } from "@/inngest/embedded/start";
 import type { DbHandle } from "@/lib/db";
 import { assets, engineRuns, segments } from "@/lib/db/schema";
 import { openTestDb, testDbKind } from "@/lib/db/testing";
+import { getProviders, type RenderImageInput } from "@/lib/providers";
+import { ProviderError } from "@/lib/providers/errors";
 import { createRuntime, setRuntime } from "@/lib/runtime";
 import {
   approveGate,
@@ -43,7 +45,21 @@ async function until(jobId: string, done: (view: JobView) => boolean): Promise<J
 describe(`regeneration and cancellation (${testDbKind()})`, () => {
   beforeAll(async () => {
     handle = await openTestDb();
-    setRuntime(await createRuntime({ dbHandle: handle, dataDir }));
+    const providers = getProviders({});
+    // The image provider refuses the first picture whose prompt mentions "refuse me", like a safety filter.
+    let refused = false;
+    const image = {
+      ...providers.image,
+      name: providers.image.name,
+      renderImage: async (input: RenderImageInput) => {
+        if (!refused && input.caption.includes("refuse me")) {
+          refused = true;
+          throw new ProviderError({ kind: "safety", provider: "Test images", reason: "moderation_blocked" });
+        }
+        return providers.image.renderImage(input);
+      },
+    };
+    setRuntime(await createRuntime({ dbHandle: handle, dataDir, providers: { ...providers, image } }));
     executor = await startEmbeddedEngine({ db: handle.db });
     deps = { db: handle.db, sendEvent: (e) => inngest.send(e) };
   });
@@ -101,5 +117,31 @@ describe(`regeneration and cancellation (${testDbKind()})`, () => {
     const run = runs.find((r) => (r.event.data as { jobId: string }).jobId === job.id)!;
     expect((await executor.waitForRun(run.id, 50)).status).toBe("cancelled");
     expect((await getJobView(handle.db, job.id)).job.status).toBe("cancelled");
+  });
+
+  it("marks a segment refused by the safety filter as failed, keeps the job going, and recovers by regenerating", async () => {
+    const ownerId = await ensureLocalOwner(handle.db);
+    const job = await createJob(deps, ownerId, {
+      scriptText: "First we arrive. Then refuse me, please. Finally we leave.",
+      segmentCount: 3,
+      segmentSeconds: 2,
+      language: "en",
+    });
+    await until(job.id, (v) => v.job.status === "awaiting_script_approval");
+    await approveGate(deps, job.id, "script", "test");
+    const gate = await until(job.id, (v) => v.job.status === "awaiting_images_approval");
+    const failed = gate.segments.find((s) => s.imageStatus === "failed");
+    expect(failed?.imageError).toBe(
+      "Blocked by the provider's safety filter (Test images: moderation_blocked)",
+    );
+    expect(gate.segments.filter((s) => s.imageStatus === "ready")).toHaveLength(2);
+    await expect(approveGate(deps, job.id, "images", "test")).rejects.toThrow(/not ready yet/);
+
+    await requestRegeneration(deps, job.id, failed!.index, "image", "test");
+    const fixed = await until(job.id, (v) => v.segments[failed!.index]?.imageStatus === "ready");
+    expect(fixed.segments[failed!.index]?.imageError).toBeNull();
+    await approveGate(deps, job.id, "images", "test");
+    await until(job.id, (v) => v.job.status === "awaiting_clips_approval");
+    await cancelJob(deps, job.id, "test");
   });
 });

@@ -25,11 +25,15 @@ export const segments = pgTable(
     imagePrompt: text("image_prompt").notNull(),
     imageStatus: text("image_status").$type<MediaStatus>().notNull().default("pending"),
     imageAssetId: uuid("image_asset_id").references(() => assets.id),
+    /** Why the last image attempt failed (provider refusal, invalid request); null when fine. */
+    imageError: text("image_error"),
     /** Bumped by each image regeneration; part of the image's seed, so a retake differs. */
     imageVariation: integer("image_variation").notNull().default(0),
     motionPrompt: text("motion_prompt").notNull(),
     clipStatus: text("clip_status").$type<MediaStatus>().notNull().default("pending"),
     clipAssetId: uuid("clip_asset_id").references(() => assets.id),
+    /** Why the last clip attempt failed; null when fine. */
+    clipError: text("clip_error"),
     /** Bumped by each clip regeneration; part of the motion seed. */
     clipVariation: integer("clip_variation").notNull().default(0),
     narrationAssetId: uuid("narration_asset_id").references(() => assets.id),

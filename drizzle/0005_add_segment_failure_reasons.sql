@@ -1,0 +1,2 @@
+ALTER TABLE "segments" ADD COLUMN "image_error" text;--> statement-breakpoint
+ALTER TABLE "segments" ADD COLUMN "clip_error" text;
