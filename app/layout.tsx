@@ -1,4 +1,4 @@
-import type { Metadata } from "next";
+import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import "./globals.css";
 
@@ -7,12 +7,20 @@ export const metadata: Metadata = {
   description: "Turn a topic into a narrated video, one approved stage at a time.",
 };
 
+export const viewport: Viewport = {
+  width: "device-width",
+  initialScale: 1,
+  viewportFit: "cover",
+};
+
+/**
+ * The root layout shared by the dashboard and the Mini App. `suppressHydrationWarning`: the Mini
+ * App writes Telegram's theme variables, its class and `data-theme` onto `<html>` on the client.
+ */
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en">
-      <body className="min-h-screen bg-neutral-50 text-neutral-900 antialiased dark:bg-neutral-950 dark:text-neutral-100">
-        {children}
-      </body>
+    <html lang="en" suppressHydrationWarning>
+      <body className="min-h-dvh bg-bg text-fg antialiased">{children}</body>
     </html>
   );
 }

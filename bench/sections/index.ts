@@ -1,9 +1,11 @@
 /** Every bench section by name (shared/BENCH.md). Each section lives in its own file. */
 import type { BenchSection } from "../types";
+import { runAssemblyBench } from "./assembly";
 import { runDedupBench } from "./dedup";
 import { runEngineBench } from "./engine";
 
 export const SECTIONS: Record<string, BenchSection> = {
+  assembly: runAssemblyBench,
   engine: runEngineBench,
   dedup: runDedupBench,
 };

@@ -1,5 +1,6 @@
 /** Every Inngest function Kadr serves. */
+import { deliverVideo } from "./deliver-video";
 import { produceVideo } from "./produce-video";
 import { regenerateSegment } from "./regenerate-segment";
 
-export const functions = [produceVideo, regenerateSegment];
+export const functions = [produceVideo, regenerateSegment, deliverVideo];

@@ -12,6 +12,7 @@ import {
   markJobFailed,
   narrateStage,
   planSegmentsStage,
+  prerenderTransitionsStage,
   renderImageStage,
   runSegmentStage,
   setJobStatus,
@@ -96,13 +97,14 @@ export const produceVideo = inngest.createFunction(
     await gate("clips");
 
     await step.run("start-narration", async () => setJobStatus(await getRuntime(), jobId, "narrating"));
-    await Promise.all(
-      indices.map((i) =>
+    await Promise.all([
+      ...indices.map((i) =>
         step.run(`narrate-${i}`, async () =>
           withProviderErrors(async () => narrateStage(await getRuntime(), jobId, i)),
         ),
       ),
-    );
+      step.run("prerender-transitions", async () => prerenderTransitionsStage(await getRuntime(), jobId)),
+    ]);
     const assetId = await step.run("assemble", async () => assembleStage(await getRuntime(), jobId));
     await step.sendEvent("announce-completion", jobCompleted.create({ jobId, assetId }));
     return { jobId, assetId };

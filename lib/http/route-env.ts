@@ -1,10 +1,11 @@
 /**
- * The env API routes run against in this process: the runtime's database, events sent through the
- * Inngest client (routed to the embedded executor by default), and the local single owner — the
- * mode until Telegram auth exists. The owner lookup is memoized per process, so concurrent first
- * requests never create two owners.
+ * The env API routes run against in this process: the runtime's database and blob store, events
+ * sent through the Inngest client (routed to the embedded executor by default), and the auth
+ * context (config from the environment, the local single owner for local mode). The owner lookup
+ * is memoized per process, so concurrent first requests never create two owners.
  */
 import { inngest } from "@/inngest/client";
+import { loadAuthConfig } from "@/lib/auth/config";
 import { getRuntime } from "@/lib/runtime";
 import { ensureLocalOwner } from "@/lib/studio/jobs";
 import type { RouteEnv } from "./route";
@@ -27,9 +28,13 @@ export async function getLocalOwnerId(): Promise<string> {
   return g[ownerKey];
 }
 
-/** Resolves the env of one request: `{ deps: { db, sendEvent }, ownerId }`. */
+/** Resolves the env of one request: `{ deps: { db, sendEvent }, store, auth }`. */
 export async function getRouteEnv(): Promise<RouteEnv> {
   const rt = await getRuntime();
-  const ownerId = await getLocalOwnerId();
-  return { deps: { db: rt.dbHandle.db, sendEvent: (event) => inngest.send(event) }, ownerId };
+  const db = rt.dbHandle.db;
+  return {
+    deps: { db, sendEvent: (event) => inngest.send(event) },
+    store: rt.store,
+    auth: { db, config: loadAuthConfig(), localOwnerId: getLocalOwnerId },
+  };
 }

@@ -1,19 +1,23 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+import { loadAuthConfig } from "@/lib/auth/config";
 import type { Db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
+import type { BlobStore } from "@/lib/storage";
 import { type RouteEnv, withRoute } from "./route";
 
 const sent: unknown[] = [];
+/** Local mode (no bot token): loopback requests act as "owner-1". */
 const env: RouteEnv = {
   deps: { db: {} as Db, sendEvent: async (event) => sent.push(event) },
-  ownerId: "owner-1",
+  store: {} as BlobStore,
+  auth: { db: {} as Db, config: loadAuthConfig({}), localOwnerId: async () => "owner-1" },
 };
 const testEnv = async () => env;
 const noParams = { params: Promise.resolve({}) };
 
 function post(body: string): Request {
-  return new Request("http://test/api", {
+  return new Request("http://127.0.0.1/api", {
     method: "POST",
     body,
     headers: { "content-type": "application/json" },
@@ -37,12 +41,12 @@ describe("withRoute", () => {
       },
       { env: testEnv },
     );
-    const response = await route(new Request("http://test/api/jobs/abc"), {
+    const response = await route(new Request("http://127.0.0.1/api/jobs/abc"), {
       params: Promise.resolve({ id: "abc" }),
     });
     expect(response.status).toBe(201);
     expect(await response.json()).toEqual({
-      url: "http://test/api/jobs/abc",
+      url: "http://127.0.0.1/api/jobs/abc",
       id: "abc",
       ownerId: "owner-1",
       body: null,
@@ -70,7 +74,7 @@ describe("withRoute", () => {
       },
       { env: testEnv },
     );
-    const response = await route(new Request("http://test/api"), noParams);
+    const response = await route(new Request("http://127.0.0.1/api"), noParams);
     expect(response.status).toBe(status);
     expect(response.headers.get("content-type")).toContain("application/json");
     expect(await response.json()).toEqual({ code, message: `went ${code}` });
@@ -101,7 +105,7 @@ describe("withRoute", () => {
       },
       { env: testEnv },
     );
-    const response = await route(new Request("http://test/api"), noParams);
+    const response = await route(new Request("http://127.0.0.1/api"), noParams);
     expect(response.status).toBe(422);
     expect(await response.json()).toEqual({ code: "bad_input", message: "too short" });
   });
@@ -128,7 +132,7 @@ describe("withRoute", () => {
       },
       { env: testEnv },
     );
-    const response = await route(new Request("http://test/api"), noParams);
+    const response = await route(new Request("http://127.0.0.1/api"), noParams);
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ code: "internal", message: "Internal error" });
     expect(log).toHaveBeenCalledWith(expect.any(String), cause);
@@ -142,7 +146,7 @@ describe("withRoute", () => {
         throw new Error("database unreachable");
       },
     });
-    const response = await route(new Request("http://test/api"), noParams);
+    const response = await route(new Request("http://127.0.0.1/api"), noParams);
     expect(response.status).toBe(500);
     expect(handler).not.toHaveBeenCalled();
   });

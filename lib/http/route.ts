@@ -1,31 +1,46 @@
 /**
- * The one wrapper every API route handler goes through. It resolves what a handler needs (the
- * studio services' dependencies and the acting owner), parses the JSON body with a zod schema when
- * one is given, and turns every thrown error into a JSON error response `{ code, message }`:
+ * The wrappers every API route handler goes through. They resolve what a handler needs (the
+ * studio services' dependencies, the blob store, the auth context), authenticate the caller
+ * (`withRoute`; `withPublicRoute` skips it for the sign-in routes), parse the JSON body with a zod
+ * schema when one is given, and turn every thrown error into a JSON error response
+ * `{ code, message }`:
  *
  * - `AppError`  → its own status (`HTTP_STATUS[code]`) and message;
  * - `ZodError`  → 422 `{ code: "bad_input" }`, one line per issue (`path: message`);
  * - anything else → 500 `{ code: "internal", message: "Internal error" }`, the cause logged.
  *
+ * A session issued or renewed while authenticating is attached to the response as the session
+ * cookie and as `X-Kadr-Session` (for bearer clients such as the Mini App).
+ *
  * Framework-free: only the standard Request/Response; the Next.js route files export the result.
  */
 import { ZodError, type z } from "zod";
+import { type AuthContext, assertSameOrigin, authenticate, type Principal } from "@/lib/auth/authenticate";
+import { type IssuedSession, sessionCookie } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
+import type { BlobStore } from "@/lib/storage";
 import type { StudioDeps } from "@/lib/studio/jobs";
 
-/** What a request runs against: the services' dependencies and the user it acts for. */
+/** What a request runs against: the services' dependencies, the blob store and the auth context. */
 export interface RouteEnv {
   deps: StudioDeps;
-  /** Id of the acting user (the local owner until Telegram auth exists). */
-  ownerId: string;
+  store: BlobStore;
+  auth: AuthContext;
 }
 
-/** What a handler receives: the request, its route params, the env and the parsed body. */
-export interface RouteContext<Params, Body> extends RouteEnv {
+/** What a public handler receives: the request, its route params, the env and the parsed body. */
+export interface PublicRouteContext<Params, Body> extends RouteEnv {
   request: Request;
   params: Params;
   /** The JSON body parsed by `options.body`; `undefined` when no schema was given. */
   body: Body;
+}
+
+/** What an authenticated handler receives: the public context plus the caller. */
+export interface RouteContext<Params, Body> extends PublicRouteContext<Params, Body> {
+  /** Id of the authenticated user; services get it to scope every job lookup. */
+  ownerId: string;
+  principal: Principal;
 }
 
 /** The error payload of every non-2xx JSON response. */
@@ -34,6 +49,7 @@ export interface ErrorBody {
   message: string;
 }
 
+/** Options of both wrappers. */
 export interface RouteOptions<BodySchema extends z.ZodType | undefined> {
   /** Schema of the JSON body; a body that fails it answers 422, one that is not JSON answers 400. */
   body?: BodySchema;
@@ -47,8 +63,12 @@ export type NextRouteHandler<Params> = (
   context: { params: Promise<Params> },
 ) => Promise<Response>;
 
+type BodyOf<BodySchema> = BodySchema extends z.ZodType ? z.output<BodySchema> : undefined;
+
 /**
- * Wraps `handler` into a route handler with error mapping, env resolution and body parsing.
+ * Wraps `handler` into an authenticated route handler: env resolution, authentication (401 when
+ * it fails; 403 for cross-site state changes made with cookies or local mode), body parsing and
+ * error mapping.
  * @param handler returns the Response to send (use `Response.json`); it may throw anything.
  * @returns a function with the Next.js route handler signature that never throws.
  */
@@ -56,9 +76,42 @@ export function withRoute<
   Params = Record<string, never>,
   BodySchema extends z.ZodType | undefined = undefined,
 >(
-  handler: (
-    context: RouteContext<Params, BodySchema extends z.ZodType ? z.output<BodySchema> : undefined>,
-  ) => Promise<Response>,
+  handler: (context: RouteContext<Params, BodyOf<BodySchema>>) => Promise<Response>,
+  options: RouteOptions<BodySchema> = {},
+): NextRouteHandler<Params> {
+  return async (request, { params }) => {
+    let issued: IssuedSession | undefined;
+    try {
+      const env = await (options.env ?? defaultEnv)();
+      const principal = await authenticate(request, env.auth);
+      assertSameOrigin(request, principal);
+      issued = principal.issuedSession;
+      const body = options.body ? options.body.parse(await readJson(request)) : undefined;
+      const response = await handler({
+        ...env,
+        request,
+        params: await params,
+        body: body as never,
+        ownerId: principal.userId,
+        principal,
+      });
+      return issued ? withSession(response, issued, request) : response;
+    } catch (err) {
+      const response = errorResponse(err);
+      return issued ? withSession(response, issued, request) : response;
+    }
+  };
+}
+
+/**
+ * Wraps `handler` into a route handler without authentication (the sign-in routes): env
+ * resolution, body parsing and error mapping only.
+ */
+export function withPublicRoute<
+  Params = Record<string, never>,
+  BodySchema extends z.ZodType | undefined = undefined,
+>(
+  handler: (context: PublicRouteContext<Params, BodyOf<BodySchema>>) => Promise<Response>,
   options: RouteOptions<BodySchema> = {},
 ): NextRouteHandler<Params> {
   return async (request, { params }) => {
@@ -70,6 +123,22 @@ export function withRoute<
       return errorResponse(err);
     }
   };
+}
+
+/** True when the request reached the app over https (directly or behind a TLS proxy). */
+export function isSecureRequest(request: Request): boolean {
+  const proto = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim();
+  return proto ? proto === "https" : new URL(request.url).protocol === "https:";
+}
+
+/**
+ * Attaches a session to a response: `Set-Cookie` (the session cookie) and `X-Kadr-Session`
+ * (the token, for clients that send it as a bearer token). Returns the same response.
+ */
+export function withSession(response: Response, session: IssuedSession, request: Request): Response {
+  response.headers.append("Set-Cookie", sessionCookie(session, isSecureRequest(request)));
+  response.headers.set("X-Kadr-Session", session.token);
+  return response;
 }
 
 /** The process env, imported lazily so that importing this module (tests) loads no runtime or client. */

@@ -1,32 +1,48 @@
 /**
- * Final assembly: normalized clips in order, a crossfade at each section boundary (intro→main,
- * main→outro), the narration track underneath. Final duration = sum(seconds) − crossfadeSeconds ×
- * (number of boundaries), as segmentTimeline computes.
+ * Final assembly: normalized clips in order, a transition at each section boundary (intro→main,
+ * main→outro) or, with `transitions: "all"`, between every pair of clips, the narration track
+ * underneath. Final duration = sum(seconds) − crossfadeSeconds × (number of transitions), as
+ * segmentTimeline computes. A transition is any xfade effect (fade, dissolve, wipes, slides, …).
  *
  * Smart render (assembleVideo): the clips already share one encoder configuration, no B-frames and
  * a keyframe every gopSeconds (encoding.ts), so runs of clips are stream-copied with the concat
  * demuxer (https://ffmpeg.org/ffmpeg-formats.html#concat-1, inpoint/outpoint) and only a short
- * window at each boundary is re-encoded with xfade (https://ffmpeg.org/ffmpeg-filters.html#xfade):
+ * window at each transition is re-encoded with xfade (https://ffmpeg.org/ffmpeg-filters.html#xfade):
  * from the fade start in the outgoing clip (a copy may stop at any frame, since without B-frames
  * every frame decodes from earlier ones) to the first keyframe at or after the fade end in the
- * incoming clip (a copy must start at a keyframe): 1 s per boundary for 0.5 s fades and 1 s GOPs.
- * Cost grows with the number of transitions, not with the video's length.
+ * incoming clip (a copy must start at a keyframe): 1 s per transition for 0.5 s fades and 1 s GOPs.
+ * Cost grows with the number of transitions, not with the video's length. The windows depend only
+ * on their two clips, so they can be rendered ahead of time (prerenderTransitions into a
+ * transitionCacheDir, e.g. while the narration is synthesized), leaving assembly a pure mux.
  *
  * Crossfades are rounded to whole frames (0.5 s is 12 frames at 24 fps, 13 at 25 fps).
  *
- * Full render (assembleFull): one filter graph (concat filter per section, xfade between them),
+ * Full render (assembleFull): one filter graph (concat filter per run of clips, xfade between runs),
  * everything re-encoded. The reference the smart path must match, and its fallback.
+ *
+ * Captions (captions.ts) are written as WebVTT and added in the final mux as a soft mov_text
+ * subtitle track (https://ffmpeg.org/ffmpeg-codecs.html#Subtitles-Encoders), which costs nothing:
+ * the video stays stream-copied. Burning them into the picture uses the subtitles filter
+ * (https://ffmpeg.org/ffmpeg-filters.html#subtitles-1) and therefore always a full re-encode.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { createHash, randomUUID } from "node:crypto";
+import { access, mkdir, mkdtemp, rename, rm, stat, writeFile } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
+import { type CaptionCue, captionCues, webVtt } from "./captions";
 import { frameCount, MP4_ARGS, videoEncodeArgs } from "./encoding";
 import { MediaError } from "./errors";
 import { type FfmpegBackend, getFfmpegBackend, runFfmpeg } from "./ffmpeg";
 import { type Mp4VideoTrack, readMp4VideoTrack } from "./mp4";
 import { probeMedia } from "./probe";
 import type { VideoProfile } from "./profile";
-import { sectionGroups, type TimelineClip, timelineSeconds } from "./timeline";
+import {
+  hasTransitionBefore,
+  type TimelineClip,
+  type TransitionScope,
+  timelineSeconds,
+  transitionGroups,
+} from "./timeline";
 
 export interface AssemblyClip extends TimelineClip {
   /** Absolute path of a clip normalized to `profile` (normalizeClip or renderKenBurnsClip). */
@@ -38,11 +54,43 @@ export interface AssembleOptions {
   clips: AssemblyClip[];
   /** Absolute path of the narration track (encodeNarration), timed to the final timeline. */
   narrationPath: string;
-  /** Crossfade length at each section boundary in seconds (default 0.5; 0 = hard cuts). */
+  /** Length of each transition in seconds: 0.3 to 2 (default 0.5), or 0 for hard cuts. */
   crossfadeSeconds?: number;
+  /** Where transitions go: "sections" (default, section boundaries) or "all" (every pair of clips). */
+  transitions?: TransitionScope;
+  /** The xfade effect of every transition (default "fade"). */
+  transitionType?: XfadeTransition;
   profile: VideoProfile;
   /** Absolute path of the MP4 to write. */
   outPath: string;
+  /**
+   * Captions: one text per clip (what is said over it; "" = none), timed like the narration
+   * (captionCues), or cues already timed on the final timeline. Unset or no cue = no caption track.
+   */
+  captions?: readonly string[] | readonly CaptionCue[];
+  /** ISO 639-2 code of the captions' language ("rus", "eng"; default "und"). */
+  captionLanguage?: string;
+  /**
+   * Draw the captions into the picture instead of adding a soft track. This is a full re-encode of
+   * the whole video (seconds per minute of video instead of a stream copy): assembleVideo then
+   * renders with assembleFull.
+   */
+  burnCaptions?: boolean;
+  /** The font burned-in captions are drawn with (default DejaVu Sans from fonts-dejavu-core). */
+  captionFont?: CaptionFont;
+  /**
+   * Absolute path of a directory that keeps rendered transition windows between calls, named by a
+   * hash of what they are made of (clip files, cut times, effect, profile); prerenderTransitions
+   * fills it ahead of time. Unset: windows are rendered into a temp dir and dropped.
+   */
+  transitionCacheDir?: string;
+}
+
+export interface CaptionFont {
+  /** Absolute path of a TrueType/OpenType file. */
+  file: string;
+  /** Its family name, as libass matches it ("DejaVu Sans"). */
+  family: string;
 }
 
 export interface AssembleResult {
@@ -54,7 +102,32 @@ export interface AssembleResult {
   fallbackReason?: string;
 }
 
+/** The effects of ffmpeg 5.1's xfade filter (all but "custom", which needs expressions). */
+// biome-ignore format: grouped by kind of effect
+export const XFADE_TRANSITIONS = [
+  "fade", "fadeblack", "fadewhite", "fadegrays", "fadefast", "fadeslow", "dissolve", "distance",
+  "wipeleft", "wiperight", "wipeup", "wipedown", "wipetl", "wipetr", "wipebl", "wipebr",
+  "slideleft", "slideright", "slideup", "slidedown",
+  "smoothleft", "smoothright", "smoothup", "smoothdown",
+  "circlecrop", "rectcrop", "circleopen", "circleclose", "radial",
+  "vertopen", "vertclose", "horzopen", "horzclose",
+  "diagtl", "diagtr", "diagbl", "diagbr",
+  "hlslice", "hrslice", "vuslice", "vdslice",
+  "pixelize", "hblur", "squeezeh", "squeezev", "zoomin",
+] as const;
+
+export type XfadeTransition = (typeof XFADE_TRANSITIONS)[number];
+
+/** Allowed transition lengths in seconds (0, hard cuts, is allowed too). */
+export const MIN_CROSSFADE_SECONDS = 0.3;
+export const MAX_CROSSFADE_SECONDS = 2;
+
 const DEFAULT_CROSSFADE_SECONDS = 0.5;
+const DEFAULT_CAPTION_LANGUAGE = "und";
+const DEFAULT_CAPTION_FONT: CaptionFont = {
+  file: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+  family: "DejaVu Sans",
+};
 /** Tolerance for comparing times in seconds: well under one frame. */
 const EPSILON = 1e-6;
 
@@ -63,6 +136,19 @@ interface Piece {
   path: string;
   inSeconds: number;
   outSeconds: number;
+}
+
+/** The options that shape the transitions. */
+type TransitionOptions = Pick<
+  AssembleOptions,
+  "crossfadeSeconds" | "transitions" | "transitionType" | "profile"
+>;
+
+/** The validated transitions of one assembly; `seconds` is rounded to whole frames. */
+interface Transitions {
+  seconds: number;
+  scope: TransitionScope;
+  type: XfadeTransition;
 }
 
 /** A re-encoded window: `from` from fromSeconds to its end, crossfaded into the first `seconds` of `to`. */
@@ -82,55 +168,168 @@ interface SmartPlan {
 
 /**
  * Assembles with the smart render; falls back to assembleFull (and says why) when the clips cannot
- * be cut exactly (a boundary clip too short for its keyframe window) or do not share the profile's
- * stream parameters (size, fps, H.264 parameter sets — checked on the clips at boundaries).
- * Output: H.264 yuv420p from the clips, the narration's AAC stream-copied, MP4 +faststart.
- * @throws MediaError INVALID_INPUT (see segmentTimeline), FFMPEG_FAILED, FFMPEG_TIMEOUT.
+ * be cut exactly (a clip too short for the keyframe windows of its transitions), do not share the
+ * profile's stream parameters (size, H.264 parameter sets), or captions are to be burned in
+ * (always a full re-encode).
+ * Output: H.264 yuv420p from the clips, the narration's AAC stream-copied, the captions as a
+ * mov_text track (unless burned in), MP4 +faststart.
+ * @throws MediaError INVALID_INPUT (see segmentTimeline, webVtt and assertValidTransitions; a
+ *   caption language that is not 3 lowercase letters; a missing caption font for burn-in),
+ *   FFMPEG_FAILED, FFMPEG_TIMEOUT.
  */
 export async function assembleVideo(options: AssembleOptions): Promise<AssembleResult> {
-  const crossfadeSeconds = crossfadeInFrames(options);
-  const workDir = await mkdtemp(path.join(tmpdir(), "kadr-assemble-"));
-  try {
-    const fallbackReason = await smartRender(options, crossfadeSeconds, workDir);
+  const transitions = resolveTransitions(options);
+  if (options.burnCaptions) {
+    const fallbackReason = "burned-in captions need a full re-encode";
+    return { ...(await assembleFull(options)), mode: "full", fallbackReason };
+  }
+  return withWorkDir(async (workDir) => {
+    const fallbackReason = await smartRender(options, transitions, workDir);
     if (fallbackReason === null) {
       return { durationSeconds: (await probeMedia(options.outPath)).durationSeconds, mode: "smart" };
     }
     return { ...(await assembleFull(options)), mode: "full", fallbackReason };
+  });
+}
+
+/**
+ * Assembles by re-encoding everything in one filter graph: the clips between transitions joined
+ * with the concat filter, those runs joined with xfade (transitionType, crossfadeSeconds), captions
+ * burned in with the subtitles filter when burnCaptions is set (else a mov_text track); narration
+ * stream-copied. Slow (all clips decoded and encoded) but needs nothing from the clips beyond
+ * equal size and fps.
+ * @throws MediaError as assembleVideo does.
+ */
+export async function assembleFull(options: AssembleOptions): Promise<{ durationSeconds: number }> {
+  const { clips, narrationPath, profile, outPath } = options;
+  const transitions = resolveTransitions(options);
+  const totalSeconds = outputSeconds(clips, transitions);
+  const groups = transitions.seconds > 0 ? transitionGroups(clips, transitions.scope) : [clips];
+  const font = options.burnCaptions ? await captionFontOf(options) : undefined;
+  return withWorkDir(async (workDir) => {
+    const captionsPath = await writeCaptions(options, transitions, workDir);
+    const burnIn = font && captionsPath ? { captionsPath, font } : undefined;
+    const softCaptions = burnIn ? undefined : captionsPath;
+    const inputs = [
+      ...clips.map((clip) => clip.path),
+      narrationPath,
+      ...(softCaptions ? [softCaptions] : []),
+    ];
+    // biome-ignore format: one option/value pair per line
+    const args = [
+      ...inputs.flatMap((input) => ["-i", input]),
+      "-filter_complex", fullRenderGraph(groups, transitions, burnIn),
+      "-map", "[video]", "-map", `${clips.length}:a:0`,
+      ...videoEncodeArgs(profile, await getFfmpegBackend()),
+      "-c:a", "copy",
+      ...(softCaptions ? captionTrackArgs(clips.length + 1, options) : []),
+      "-t", String(totalSeconds),
+      ...MP4_ARGS,
+      outPath,
+    ];
+    const readOnly = burnIn ? [burnIn.captionsPath, burnIn.font.file] : [];
+    await runFfmpeg(args, { inputs: [...inputs, ...readOnly], outputs: [outPath] });
+    return { durationSeconds: (await probeMedia(outPath)).durationSeconds };
+  });
+}
+
+async function withWorkDir<T>(task: (workDir: string) => Promise<T>): Promise<T> {
+  const workDir = await mkdtemp(path.join(tmpdir(), "kadr-assemble-"));
+  try {
+    return await task(workDir);
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
 }
 
-/**
- * Assembles by re-encoding everything in one filter graph: the clips of each section joined with
- * the concat filter, sections joined with xfade (transition=fade) of crossfadeSeconds; narration
- * stream-copied. Slow (all clips decoded and encoded) but needs nothing from the clips beyond
- * equal size and fps.
- * @throws MediaError INVALID_INPUT (see segmentTimeline), FFMPEG_FAILED, FFMPEG_TIMEOUT.
- */
-export async function assembleFull(options: AssembleOptions): Promise<{ durationSeconds: number }> {
-  const { clips, narrationPath, profile, outPath } = options;
-  const crossfadeSeconds = crossfadeInFrames(options);
-  const totalSeconds = outputSeconds(clips, crossfadeSeconds);
-  const groups = crossfadeSeconds > 0 ? sectionGroups(clips) : [clips];
-  const inputs = [...clips.map((clip) => clip.path), narrationPath];
-  // biome-ignore format: one option/value pair per line
-  const args = [
-    ...inputs.flatMap((input) => ["-i", input]),
-    "-filter_complex", fullRenderGraph(groups, crossfadeSeconds),
-    "-map", "[video]", "-map", `${clips.length}:a:0`,
-    ...videoEncodeArgs(profile, await getFfmpegBackend()),
-    "-c:a", "copy",
-    "-t", String(totalSeconds),
-    ...MP4_ARGS,
-    outPath,
-  ];
-  await runFfmpeg(args, { inputs, outputs: [outPath] });
-  return { durationSeconds: (await probeMedia(outPath)).durationSeconds };
+/** Writes the captions as WebVTT into workDir; undefined when there are none. */
+async function writeCaptions(
+  options: AssembleOptions,
+  transitions: Transitions,
+  workDir: string,
+): Promise<string | undefined> {
+  const { captions } = options;
+  if (!captions || captions.length === 0) return undefined;
+  assertCaptionLanguage(options);
+  const cues = isTextList(captions)
+    ? captionCues(captions, options.clips, transitions.seconds, transitions.scope)
+    : captions;
+  if (cues.length === 0) return undefined;
+  const captionsPath = path.join(workDir, "captions.vtt");
+  await writeFile(captionsPath, webVtt(cues));
+  return captionsPath;
 }
 
-/** `[i:v]…concat[gK]` per section, then `[acc][gK]xfade=…:offset=<acc length − fade>` left to right. */
-function fullRenderGraph(groups: AssemblyClip[][], crossfadeSeconds: number): string {
+function isTextList(captions: readonly string[] | readonly CaptionCue[]): captions is readonly string[] {
+  return typeof captions[0] === "string";
+}
+
+function assertCaptionLanguage({ captionLanguage = DEFAULT_CAPTION_LANGUAGE }: AssembleOptions): void {
+  if (!/^[a-z]{3}$/.test(captionLanguage)) {
+    throw new MediaError(
+      "INVALID_INPUT",
+      `captionLanguage must be an ISO 639-2 code of 3 lowercase letters (got "${captionLanguage}")`,
+    );
+  }
+}
+
+/** Maps input `inputIndex` (a WebVTT file) as a mov_text track tagged with the caption language. */
+function captionTrackArgs(
+  inputIndex: number,
+  { captionLanguage = DEFAULT_CAPTION_LANGUAGE }: AssembleOptions,
+): string[] {
+  // biome-ignore format: one option/value pair per line
+  return [
+    "-map", `${inputIndex}:s:0`,
+    "-c:s", "mov_text",
+    "-metadata:s:s:0", `language=${captionLanguage}`,
+  ];
+}
+
+/** The burn-in font (default DejaVu Sans); INVALID_INPUT when its file is missing. */
+async function captionFontOf({ captionFont = DEFAULT_CAPTION_FONT }: AssembleOptions): Promise<CaptionFont> {
+  try {
+    await access(captionFont.file);
+  } catch {
+    throw new MediaError(
+      "INVALID_INPUT",
+      `burned-in captions need the font file ${captionFont.file} (set captionFont to an installed font)`,
+    );
+  }
+  return captionFont;
+}
+
+/**
+ * The subtitles filter drawing `captionsPath` with the font's family; fontsdir makes libass load the
+ * font file itself, which the wasm build (no system fonts) needs.
+ */
+function burnInFilter({ captionsPath, font }: { captionsPath: string; font: CaptionFont }): string {
+  const options = [
+    `filename=${escapeFilterValue(captionsPath)}`,
+    `fontsdir=${escapeFilterValue(path.dirname(font.file))}`,
+    `force_style=${escapeFilterValue(`FontName=${font.family}`)}`,
+  ];
+  return `subtitles=${options.join(":")}`;
+}
+
+/**
+ * Escapes a filter option value for a filter graph: first for the option parser (\ ' :), then for
+ * the graph parser (\ ' [ ] , ;). https://ffmpeg.org/ffmpeg-filters.html#Notes-on-filtergraph-escaping
+ */
+function escapeFilterValue(value: string): string {
+  const optionLevel = value.replace(/[\\':]/g, (char) => `\\${char}`);
+  return optionLevel.replace(/[\\'[\],;]/g, (char) => `\\${char}`);
+}
+
+/**
+ * `[i:v]…concat[gK]` per run of clips, then `[acc][gK]xfade=…:offset=<acc length − fade>` left to
+ * right, then the burn-in subtitles filter when asked.
+ */
+function fullRenderGraph(
+  groups: AssemblyClip[][],
+  { seconds: crossfadeSeconds, type }: Transitions,
+  burnIn: { captionsPath: string; font: CaptionFont } | undefined,
+): string {
   let inputIndex = 0;
   const joins = groups.map((group, groupIndex) => {
     const labels = group.map(() => `[${inputIndex++}:v]`).join("");
@@ -141,77 +340,109 @@ function fullRenderGraph(groups: AssemblyClip[][], crossfadeSeconds: number): st
   const fades = groups.slice(1).map((group, index) => {
     const label = `x${index + 1}`;
     const offset = accumulatedSeconds - crossfadeSeconds;
-    const fade = `[${accumulated}][g${index + 1}]xfade=transition=fade:duration=${crossfadeSeconds}:offset=${offset}[${label}]`;
+    const fade = `[${accumulated}][g${index + 1}]xfade=transition=${type}:duration=${crossfadeSeconds}:offset=${offset}[${label}]`;
     accumulated = label;
     accumulatedSeconds += sumSeconds(group) - crossfadeSeconds;
     return fade;
   });
-  return [...joins, ...fades, `[${accumulated}]null[video]`].join(";");
+  const finish = burnIn ? burnInFilter(burnIn) : "null";
+  return [...joins, ...fades, `[${accumulated}]${finish}[video]`].join(";");
 }
 
 /** Writes the smart render to options.outPath; returns null, or why it cannot (nothing written). */
 async function smartRender(
   options: AssembleOptions,
-  crossfadeSeconds: number,
+  transitions: Transitions,
   workDir: string,
 ): Promise<string | null> {
-  const totalSeconds = outputSeconds(options.clips, crossfadeSeconds);
-  const plan = planSmartRender(options.clips, crossfadeSeconds, options.profile, workDir);
+  const totalSeconds = outputSeconds(options.clips, transitions);
+  const windowDir = options.transitionCacheDir ?? workDir;
+  const plan = await planSmartRender(options.clips, transitions, options.profile, windowDir);
   if (typeof plan === "string") return plan;
+  const captionsPath = await writeCaptions(options, transitions, workDir);
   const clips = await readVideoTracks(options.clips.map((clip) => clip.path));
   const problem =
     incompatibility(clips, options.profile) ??
-    (await renderTransitions(plan.transitions, crossfadeSeconds, options.profile, clips[0]!));
+    (await renderTransitions(plan.transitions, transitions, options.profile, clips[0]!));
   if (problem) return problem;
   const listPath = path.join(workDir, "pieces.ffconcat");
   await writeFile(listPath, concatList(plan.pieces));
-  await muxPieces(listPath, plan.pieces, options.narrationPath, totalSeconds, options.outPath);
+  await muxPieces(listPath, plan.pieces, totalSeconds, captionsPath, options);
   return null;
 }
 
-/** The requested crossfade (default 0.5 s) rounded to whole frames of the profile. */
-function crossfadeInFrames({
+/**
+ * Checks transition options before any work is done.
+ * @throws MediaError INVALID_INPUT when crossfadeSeconds is neither 0 nor within 0.3–2 s, or
+ *   transitionType is not one of XFADE_TRANSITIONS, or transitions is neither "sections" nor "all".
+ */
+export function assertValidTransitions({
   crossfadeSeconds = DEFAULT_CROSSFADE_SECONDS,
-  profile,
-}: AssembleOptions): number {
-  return Math.round(crossfadeSeconds * profile.fps) / profile.fps;
+  transitionType = "fade",
+  transitions = "sections",
+}: Pick<AssembleOptions, "crossfadeSeconds" | "transitionType" | "transitions">): void {
+  const inRange = crossfadeSeconds >= MIN_CROSSFADE_SECONDS && crossfadeSeconds <= MAX_CROSSFADE_SECONDS;
+  if (!(crossfadeSeconds === 0 || inRange)) {
+    throw new MediaError(
+      "INVALID_INPUT",
+      `crossfadeSeconds must be 0 (hard cuts) or from ${MIN_CROSSFADE_SECONDS} to ${MAX_CROSSFADE_SECONDS} s (got ${crossfadeSeconds})`,
+    );
+  }
+  if (!(XFADE_TRANSITIONS as readonly string[]).includes(transitionType)) {
+    throw new MediaError(
+      "INVALID_INPUT",
+      `transitionType "${transitionType}" is not an xfade transition (one of ${XFADE_TRANSITIONS.join(", ")})`,
+    );
+  }
+  if (transitions !== "sections" && transitions !== "all") {
+    throw new MediaError("INVALID_INPUT", `transitions must be "sections" or "all" (got "${transitions}")`);
+  }
+}
+
+/** The validated transitions, crossfadeSeconds rounded to whole frames of the profile. */
+function resolveTransitions(options: TransitionOptions): Transitions {
+  assertValidTransitions(options);
+  const { crossfadeSeconds = DEFAULT_CROSSFADE_SECONDS, profile } = options;
+  return {
+    seconds: Math.round(crossfadeSeconds * profile.fps) / profile.fps,
+    scope: options.transitions ?? "sections",
+    type: options.transitionType ?? "fade",
+  };
 }
 
 /** The final duration in seconds; INVALID_INPUT for no clips or a bad timeline (segmentTimeline). */
-function outputSeconds(clips: readonly AssemblyClip[], crossfadeSeconds: number): number {
+function outputSeconds(clips: readonly AssemblyClip[], transitions: Transitions): number {
   if (clips.length === 0) throw new MediaError("INVALID_INPUT", "no clips to assemble");
-  return timelineSeconds(clips, crossfadeSeconds);
+  return timelineSeconds(clips, transitions.seconds, transitions.scope);
 }
 
 /**
- * Cuts every boundary: the outgoing clip is copied up to the fade start, the incoming clip from its
- * first keyframe at or after the fade end; the window in between becomes a Transition. Returns a
- * reason string when a clip is too short for the cuts around it.
+ * Cuts at every transition: the outgoing clip is copied up to the fade start, the incoming clip
+ * from its first keyframe at or after the fade end; the window in between becomes a Transition,
+ * named in windowDir by windowName. Returns a reason string when a clip is too short for the cuts
+ * around it.
  */
-function planSmartRender(
+async function planSmartRender(
   clips: AssemblyClip[],
-  crossfadeSeconds: number,
+  transitions: Transitions,
   profile: VideoProfile,
-  workDir: string,
-): SmartPlan | string {
+  windowDir: string,
+): Promise<SmartPlan | string> {
+  const { seconds: crossfadeSeconds, scope } = transitions;
   const keyframeInterval = Math.round(profile.fps * profile.gopSeconds) / profile.fps;
   const windowSeconds = Math.ceil(crossfadeSeconds / keyframeInterval - EPSILON) * keyframeInterval;
   const cutIn = clips.map(() => 0);
   const cutOut = clips.map((clip) => clip.seconds);
   const transitionAfter = new Map<number, Transition>();
-  clips.forEach((to, index) => {
+  for (const [index, to] of clips.entries()) {
     const from = clips[index - 1];
-    if (!from || from.section === to.section || crossfadeSeconds === 0) return;
+    if (!from || crossfadeSeconds === 0 || !hasTransitionBefore(clips, index, scope)) continue;
     cutOut[index - 1] = from.seconds - crossfadeSeconds;
     cutIn[index] = windowSeconds;
-    transitionAfter.set(index - 1, {
-      from,
-      to,
-      fromSeconds: from.seconds - crossfadeSeconds,
-      seconds: windowSeconds,
-      outPath: path.join(workDir, `transition-${transitionAfter.size}.mp4`),
-    });
-  });
+    const cut = { from, to, fromSeconds: from.seconds - crossfadeSeconds, seconds: windowSeconds };
+    const name = await windowName(cut, transitions, profile);
+    transitionAfter.set(index - 1, { ...cut, outPath: path.join(windowDir, name) });
+  }
   const uncuttable = clips.findIndex(
     (_, index) => cutIn[index]! > cutOut[index]! + EPSILON || cutOut[index]! < 0,
   );
@@ -229,20 +460,95 @@ function planSmartRender(
 }
 
 /**
- * Encodes every transition window, then checks that each has its planned frame count and the same
- * H.264 parameter sets as the clips (represented by `clip`), so that all can be joined by copy.
+ * `transition-<sha256>.mp4` of everything the window is made of: both clip files (path, size,
+ * modification time), the cut, the effect and the profile. Equal names mean equal windows.
+ */
+async function windowName(
+  cut: Omit<Transition, "outPath">,
+  { seconds: crossfadeSeconds, type }: Transitions,
+  profile: VideoProfile,
+): Promise<string> {
+  const identity = async (file: string) => {
+    const { size, mtimeMs } = await stat(file).catch(() => ({ size: -1, mtimeMs: -1 }));
+    return [file, size, mtimeMs];
+  };
+  const recipe = JSON.stringify([
+    await identity(cut.from.path),
+    await identity(cut.to.path),
+    cut.fromSeconds,
+    cut.seconds,
+    crossfadeSeconds,
+    type,
+    profile,
+  ]);
+  return `transition-${createHash("sha256").update(recipe).digest("hex")}.mp4`;
+}
+
+/**
+ * Renders the transition windows of an assembly into options.transitionCacheDir (created if
+ * missing) ahead of the assembly, so that a later assembleVideo with the same options and cache
+ * dir only muxes. Windows already in the cache are kept. Renders nothing when the clips cannot be
+ * cut for the smart render (assembleVideo will then fall back to the full render).
+ * @returns how many windows were rendered now and how many were already cached.
+ * @throws MediaError INVALID_INPUT as assembleVideo does for transitions and the timeline;
+ *   FFMPEG_FAILED when a clip cannot be decoded.
+ */
+export async function prerenderTransitions(
+  options: TransitionOptions & Pick<AssembleOptions, "clips"> & { transitionCacheDir: string },
+): Promise<{ rendered: number; cached: number }> {
+  const transitions = resolveTransitions(options);
+  outputSeconds(options.clips, transitions);
+  await mkdir(options.transitionCacheDir, { recursive: true });
+  const plan = await planSmartRender(options.clips, transitions, options.profile, options.transitionCacheDir);
+  if (typeof plan === "string") return { rendered: 0, cached: 0 };
+  const rendered = await renderMissingWindows(plan.transitions, transitions, options.profile);
+  return { rendered, cached: plan.transitions.length - rendered };
+}
+
+/**
+ * Renders the windows whose file does not exist yet, as many at once as there are cores; each is
+ * written under a temporary name and renamed, so a window file is always complete.
+ * @returns how many were rendered.
+ */
+async function renderMissingWindows(
+  transitions: Transition[],
+  effect: Transitions,
+  profile: VideoProfile,
+): Promise<number> {
+  const missing: Transition[] = [];
+  for (const transition of transitions) {
+    const exists = await access(transition.outPath).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) missing.push(transition);
+  }
+  const backend = await getFfmpegBackend();
+  const queue = [...missing];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const partialPath = `${next.outPath}.${process.pid}-${randomUUID()}.partial`;
+      await renderTransition({ ...next, outPath: partialPath }, effect, profile, backend);
+      await rename(partialPath, next.outPath);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(availableParallelism(), queue.length) }, worker));
+  return missing.length;
+}
+
+/**
+ * Encodes the transition windows not rendered yet, then checks that each has its planned frame
+ * count and the same H.264 parameter sets as the clips (represented by `clip`), so that all can
+ * be joined by copy.
  * @returns null when the pieces can be joined, else the reason they cannot.
  */
 async function renderTransitions(
   transitions: Transition[],
-  crossfadeSeconds: number,
+  effect: Transitions,
   profile: VideoProfile,
   clip: ClipTrack,
 ): Promise<string | null> {
-  const backend = await getFfmpegBackend();
-  await Promise.all(
-    transitions.map((transition) => renderTransition(transition, crossfadeSeconds, profile, backend)),
-  );
+  await renderMissingWindows(transitions, effect, profile);
   const windows = await readVideoTracks(transitions.map((transition) => transition.outPath));
   const shortWindow = transitions.find(
     (transition, index) => windows[index]!.track?.sampleCount !== frameCount(transition.seconds, profile),
@@ -253,7 +559,7 @@ async function renderTransitions(
 
 async function renderTransition(
   transition: Transition,
-  crossfadeSeconds: number,
+  { seconds: crossfadeSeconds, type }: Transitions,
   profile: VideoProfile,
   backend: FfmpegBackend,
 ): Promise<void> {
@@ -262,7 +568,7 @@ async function renderTransition(
   const args = [
     "-ss", String(fromSeconds), "-i", from.path,
     "-t", String(seconds), "-i", to.path,
-    "-filter_complex", `[0:v][1:v]xfade=transition=fade:duration=${crossfadeSeconds}:offset=0[video]`,
+    "-filter_complex", `[0:v][1:v]xfade=transition=${type}:duration=${crossfadeSeconds}:offset=0[video]`,
     "-map", "[video]",
     ...videoEncodeArgs(profile, backend),
     ...MP4_ARGS,
@@ -317,24 +623,29 @@ function quoteConcatPath(file: string): string {
   return `'${file.replaceAll("'", "'\\''")}'`;
 }
 
+/** Stream-copies the pieces and the narration into options.outPath, plus the caption track. */
 async function muxPieces(
   listPath: string,
   pieces: Piece[],
-  narrationPath: string,
   totalSeconds: number,
-  outPath: string,
+  captionsPath: string | undefined,
+  options: AssembleOptions,
 ): Promise<void> {
+  const { narrationPath, outPath } = options;
   // biome-ignore format: one option/value pair per line
   const args = [
     "-f", "concat", "-safe", "0", "-i", listPath,
     "-i", narrationPath,
+    ...(captionsPath ? ["-i", captionsPath] : []),
     "-map", "0:v:0", "-map", "1:a:0",
     "-c", "copy",
+    ...(captionsPath ? captionTrackArgs(2, options) : []),
     "-t", String(totalSeconds),
     ...MP4_ARGS,
     outPath,
   ];
-  const inputs = [listPath, ...new Set(pieces.map((piece) => piece.path)), narrationPath];
+  const pieceFiles = new Set(pieces.map((piece) => piece.path));
+  const inputs = [listPath, ...pieceFiles, narrationPath, ...(captionsPath ? [captionsPath] : [])];
   await runFfmpeg(args, { inputs, outputs: [outPath] });
 }
 

@@ -15,7 +15,8 @@ import type { VideoProfile } from "./profile";
 
 const PINNED_X264_PARAMS = "bframes=0:ref=1:cabac=1:8x8dct=1:weightp=0:weightb=0";
 const CONSTANT_RATE_FACTOR = "20";
-const AUDIO_BITRATE = "128k";
+/** AAC bitrate of every encoded audio track, in bits per second. */
+export const AUDIO_BITS_PER_SECOND = 128_000;
 
 /** Frames in `seconds` at `profile.fps` (rounded to a whole frame, at least 1). */
 export function frameCount(seconds: number, profile: VideoProfile): number {
@@ -27,14 +28,30 @@ export function frameAlignedSeconds(seconds: number, profile: VideoProfile): num
   return frameCount(seconds, profile) / profile.fps;
 }
 
-/** Output options for H.264 High yuv420p at profile.fps, closed GOP with a keyframe every gopSeconds. */
-export function videoEncodeArgs(profile: VideoProfile, backend: FfmpegBackend): string[] {
+/**
+ * Output options for H.264 High yuv420p at profile.fps, closed GOP with a keyframe every gopSeconds.
+ * Quality-driven (CRF 20) unless `bitsPerSecond` asks for an average bitrate (x264 ABR, with a VBV
+ * of maxrate 1.5× and buffer 2× the target to smooth peaks).
+ */
+export function videoEncodeArgs(
+  profile: VideoProfile,
+  backend: FfmpegBackend,
+  bitsPerSecond?: number,
+): string[] {
   const gop = String(Math.round(profile.fps * profile.gopSeconds));
+  const rateControl =
+    bitsPerSecond === undefined
+      ? ["-crf", CONSTANT_RATE_FACTOR]
+      : [
+          ...["-b:v", String(Math.round(bitsPerSecond))],
+          ...["-maxrate", String(Math.round(bitsPerSecond * 1.5))],
+          ...["-bufsize", String(Math.round(bitsPerSecond * 2))],
+        ];
   // biome-ignore format: one option/value pair per line
   return [
     "-c:v", "libx264",
     "-preset", backend === "native" ? "veryfast" : "ultrafast",
-    "-crf", CONSTANT_RATE_FACTOR,
+    ...rateControl,
     "-profile:v", "high",
     "-pix_fmt", "yuv420p",
     "-x264-params", PINNED_X264_PARAMS,
@@ -51,7 +68,7 @@ export function audioEncodeArgs(profile: VideoProfile): string[] {
   // biome-ignore format: one option/value pair per line
   return [
     "-c:a", "aac",
-    "-b:a", AUDIO_BITRATE,
+    "-b:a", String(AUDIO_BITS_PER_SECOND),
     "-ar", String(profile.audioSampleRate),
     "-ac", String(profile.audioChannels),
   ];

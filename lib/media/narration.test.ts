@@ -35,6 +35,17 @@ describe("narrationCues", () => {
     ]);
   });
 
+  it("starts every segment's speech with its crossfade when every pair of segments has one", () => {
+    const clips = [
+      { section: "main", seconds: 2 },
+      { section: "main", seconds: 2 },
+    ] as const;
+    expect(narrationCues(["a.wav", "b.wav"], clips, 0.5, "all")).toEqual([
+      { audioPath: "a.wav", startSeconds: 0 },
+      { audioPath: "b.wav", startSeconds: 1.5 },
+    ]);
+  });
+
   it("rejects a narration list that does not match the clips", () => {
     expect(() => narrationCues(["a.wav"], [], 0.5)).toThrow(/1 narration files for 0 clips/);
   });

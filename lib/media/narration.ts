@@ -14,7 +14,7 @@ import { audioEncodeArgs, audioFormatFilters, MP4_ARGS, silenceSource } from "./
 import { assertPositiveSeconds, MediaError } from "./errors";
 import { runFfmpeg } from "./ffmpeg";
 import type { VideoProfile } from "./profile";
-import { segmentTimeline, type TimelineClip } from "./timeline";
+import { segmentTimeline, type TimelineClip, type TransitionScope } from "./timeline";
 
 export interface NarrationCue {
   /** Absolute path of the speech audio (WAV or anything ffmpeg decodes). */
@@ -37,18 +37,20 @@ export interface EncodeNarrationOptions {
 
 /**
  * Cues for per-segment speech: `audioPaths[i]` (null = no speech) starts where clip i starts on the
- * final timeline (segmentTimeline), so speech after a section boundary begins with the crossfade.
+ * final timeline (segmentTimeline with the same transition scope as the assembly), so speech after
+ * a transition begins with the crossfade.
  * @throws MediaError INVALID_INPUT when the lists differ in length, or as segmentTimeline does.
  */
 export function narrationCues(
   audioPaths: readonly (string | null)[],
   clips: readonly TimelineClip[],
   crossfadeSeconds: number,
+  scope: TransitionScope = "sections",
 ): NarrationCue[] {
   if (audioPaths.length !== clips.length) {
     throw new MediaError("INVALID_INPUT", `${audioPaths.length} narration files for ${clips.length} clips`);
   }
-  return segmentTimeline(clips, crossfadeSeconds).flatMap((span, index) => {
+  return segmentTimeline(clips, crossfadeSeconds, scope).flatMap((span, index) => {
     const audioPath = audioPaths[index];
     return audioPath ? [{ audioPath, startSeconds: span.startSeconds }] : [];
   });

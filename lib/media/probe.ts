@@ -8,7 +8,7 @@ import { MediaError } from "./errors";
 import { runFfprobe } from "./ffmpeg";
 
 export interface ProbedStream {
-  type: "video" | "audio";
+  type: "video" | "audio" | "subtitle";
   /** ffmpeg codec name: "h264", "aac", "pcm_s16le", ... */
   codec: string;
   /** Codec profile as ffprobe names it ("High", "LC"), when known. */
@@ -24,18 +24,25 @@ export interface ProbedStream {
   pixFmt?: string;
   /** Video: frame count stated by the container (mp4 sample count). */
   frameCount?: number;
+  /**
+   * Video: the container's display rotation in degrees, as ffprobe states it (phone portrait video:
+   * -90, i.e. turn 90° clockwise to display); undefined when the picture is stored upright.
+   */
+  rotationDegrees?: number;
   /** Audio: sample rate in Hz. */
   sampleRate?: number;
   /** Audio: channel count. */
   channels?: number;
   /** SHA-256 of the codec extradata (H.264: SPS/PPS); equal hashes can be stream-copied together. */
   extradataHash?: string;
+  /** Language tag of the stream (ISO 639-2, "und" when unknown), when the container has one. */
+  language?: string;
 }
 
 export interface MediaInfo {
   /** Container duration in seconds. */
   durationSeconds: number;
-  /** Video and audio streams in file order (other stream kinds are left out). */
+  /** Video, audio and subtitle streams in file order (other stream kinds are left out). */
   streams: ProbedStream[];
   /** ffmpeg demuxer name(s), e.g. "mov,mp4,m4a,3gp,3g2,mj2". */
   formatName: string;
@@ -66,6 +73,8 @@ interface FfprobeStream {
   sample_rate?: string;
   channels?: number;
   extradata_hash?: string;
+  tags?: { language?: string };
+  side_data_list?: { rotation?: number }[];
 }
 
 interface FfprobeOutput {
@@ -112,6 +121,7 @@ function toProbedStream(stream: FfprobeStream): ProbedStream[] {
     profile: stream.profile,
     durationSeconds: optionalNumber(stream.duration),
     extradataHash: stream.extradata_hash,
+    language: stream.tags?.language,
   };
   if (stream.codec_type === "video") {
     return [
@@ -123,6 +133,8 @@ function toProbedStream(stream: FfprobeStream): ProbedStream[] {
         fps: frameRate(stream.avg_frame_rate) ?? frameRate(stream.r_frame_rate),
         pixFmt: stream.pix_fmt,
         frameCount: optionalNumber(stream.nb_frames),
+        rotationDegrees:
+          stream.side_data_list?.find((data) => data.rotation !== undefined)?.rotation || undefined,
       },
     ];
   }
@@ -131,6 +143,7 @@ function toProbedStream(stream: FfprobeStream): ProbedStream[] {
       { type: "audio", ...common, sampleRate: optionalNumber(stream.sample_rate), channels: stream.channels },
     ];
   }
+  if (stream.codec_type === "subtitle") return [{ type: "subtitle", ...common }];
   return [];
 }
 

@@ -3,10 +3,11 @@
  * measurements of outputs (stream lookup, keyframes, audio level, frame colour). Everything runs
  * through runFfmpeg/runFfprobe, so it works on either backend.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import sharp from "sharp";
+import { type CaptionCue, parseWebVtt } from "./captions";
 import { runFfmpeg, runFfprobe } from "./ffmpeg";
 import type { MediaInfo, ProbedStream } from "./probe";
 import type { VideoProfile } from "./profile";
@@ -79,6 +80,23 @@ function streamOfType(info: MediaInfo, type: ProbedStream["type"]): ProbedStream
   return stream;
 }
 
+/**
+ * Rewrites the first track's display matrix (tkhd) of an MP4 in place to the one phones write for
+ * portrait video: turn 90° clockwise to display (ffprobe: rotation -90). ffmpeg 5.1 cannot write
+ * rotation itself (-display_rotation came in 6.0). Layout: ISO/IEC 14496-12 §8.3.2.
+ */
+export async function setPortraitRotation(file: string): Promise<void> {
+  const bytes = await readFile(file);
+  const tkhd = bytes.indexOf("tkhd");
+  if (tkhd < 0) throw new Error(`${file} has no tkhd box`);
+  const version = bytes[tkhd + 4];
+  // version/flags, times + track id + reserved + duration, reserved, layer, group, volume, reserved.
+  const matrixOffset = tkhd + 4 + 4 + (version === 1 ? 32 : 20) + 8 + 8;
+  const clockwise90 = [0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000];
+  for (const [index, value] of clockwise90.entries()) bytes.writeInt32BE(value, matrixOffset + index * 4);
+  await writeFile(file, bytes);
+}
+
 /** Every video packet in file order: presentation time in seconds, keyframe or not. */
 export async function videoPackets(file: string): Promise<{ seconds: number; keyframe: boolean }[]> {
   const { stdout } = await runFfprobe(
@@ -138,6 +156,18 @@ export async function frameRgbAt(
     const { channels } = await sharp(pixels).stats();
     const [r, g, b] = channels.map((channel) => Math.round(channel.mean));
     return [r!, g!, b!];
+  } finally {
+    await cleanup();
+  }
+}
+
+/** The cues of the first subtitle track, read back through ffmpeg's WebVTT muxer. */
+export async function subtitleCues(file: string): Promise<CaptionCue[]> {
+  const { dir, cleanup } = await makeTempDir();
+  try {
+    const vtt = path.join(dir, "track.vtt");
+    await runFfmpeg(["-i", file, "-map", "0:s:0", "-f", "webvtt", vtt], { inputs: [file], outputs: [vtt] });
+    return parseWebVtt(await readFile(vtt, "utf8"));
   } finally {
     await cleanup();
   }

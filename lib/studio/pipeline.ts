@@ -19,7 +19,7 @@ import {
   type Segment,
   segments,
 } from "@/lib/db/schema";
-import { assembleVideo } from "@/lib/media/assemble";
+import { assembleVideo, prerenderTransitions } from "@/lib/media/assemble";
 import { encodeNarration, narrationCues } from "@/lib/media/narration";
 import { probeMedia } from "@/lib/media/probe";
 import { profileForAspect } from "@/lib/media/profile";
@@ -374,38 +374,68 @@ export async function narrateStage(rt: Runtime, jobId: string, index: number): P
   return asset.id;
 }
 
-/**
- * Stage 6: assembles clips and narration into the final MP4 (crossfades between sections,
- * narration laid under each segment), stores it and completes the job.
- * @returns the final video asset id.
- */
-export async function assembleStage(rt: Runtime, jobId: string): Promise<string> {
+/** The job's clips in timeline order, as the media engine takes them. */
+async function loadTimelineClips(rt: Runtime, jobId: string) {
   const db = dbOf(rt);
   const job = await getJob(db, jobId);
-  if (job.status === "completed" && job.finalAssetId) return job.finalAssetId;
-  await setJobStatus(rt, jobId, "assembling");
   const segs = await db.select().from(segments).where(eq(segments.jobId, jobId)).orderBy(asc(segments.index));
   const clipAssets = await Promise.all(
     segs.map((s) => {
-      if (!s.clipAssetId || !s.narrationAssetId)
-        throw new Error(`Segment ${s.index} of job ${jobId} is not ready`);
-      return Promise.all([loadAsset(db, s.clipAssetId), loadAsset(db, s.narrationAssetId)]);
+      if (!s.clipAssetId) throw new Error(`Segment ${s.index} of job ${jobId} has no clip`);
+      return loadAsset(db, s.clipAssetId);
     }),
   );
-  const profile = profileForAspect(job.aspect);
   const clips = await Promise.all(
     segs.map(async (s, i) => ({
-      path: await rt.store.localPath(clipAssets[i]![0].storageKey),
+      path: await rt.store.localPath(clipAssets[i]!.storageKey),
       seconds: s.seconds,
       section: s.section,
     })),
   );
+  return { job, segs, clipAssets, clips, profile: profileForAspect(job.aspect) };
+}
+
+/** Where a job's pre-rendered crossfade windows are cached between steps, on this machine. */
+const transitionCacheDirOf = (rt: Runtime, jobId: string) => path.join(jobWorkDir(rt, jobId), "transitions");
+
+/**
+ * Stage 5b (parallel with narration): renders the crossfade windows at section boundaries ahead of
+ * assembly, so the assemble step is a stream-copy mux. A cache on another machine's disk is simply
+ * missing there: assembly then renders the windows itself.
+ * @returns how many windows were rendered and how many were cached already.
+ */
+export async function prerenderTransitionsStage(rt: Runtime, jobId: string) {
+  const { clips, profile } = await loadTimelineClips(rt, jobId);
+  return prerenderTransitions({
+    clips,
+    crossfadeSeconds: SECTION_CROSSFADE_SECONDS,
+    profile,
+    transitionCacheDir: transitionCacheDirOf(rt, jobId),
+  });
+}
+
+/**
+ * Stage 6: assembles clips and narration into the final MP4 (crossfades between sections,
+ * narration laid under each segment, a soft caption track in the job's language), stores it and
+ * completes the job.
+ * @returns the final video asset id.
+ */
+export async function assembleStage(rt: Runtime, jobId: string): Promise<string> {
+  const db = dbOf(rt);
+  const current = await getJob(db, jobId);
+  if (current.status === "completed" && current.finalAssetId) return current.finalAssetId;
+  await setJobStatus(rt, jobId, "assembling");
+  const { job, segs, clipAssets, clips, profile } = await loadTimelineClips(rt, jobId);
+  const narrationAssets = await Promise.all(
+    segs.map((s) => {
+      if (!s.narrationAssetId) throw new Error(`Segment ${s.index} of job ${jobId} has no narration`);
+      return loadAsset(db, s.narrationAssetId);
+    }),
+  );
   const totalSeconds = timelineSeconds(clips, SECTION_CROSSFADE_SECONDS);
   const dir = jobWorkDir(rt, jobId);
   const narrationPath = path.join(dir, "narration.m4a");
-  const speech = await Promise.all(
-    clipAssets.map(([, narration]) => rt.store.localPath(narration.storageKey)),
-  );
+  const speech = await Promise.all(narrationAssets.map((n) => rt.store.localPath(n.storageKey)));
   await encodeNarration({
     cues: narrationCues(speech, clips, SECTION_CROSSFADE_SECONDS),
     totalSeconds,
@@ -419,6 +449,9 @@ export async function assembleStage(rt: Runtime, jobId: string): Promise<string>
     crossfadeSeconds: SECTION_CROSSFADE_SECONDS,
     profile,
     outPath,
+    captions: segs.map((s) => s.narration),
+    captionLanguage: job.language === "ru" ? "rus" : "eng",
+    transitionCacheDir: transitionCacheDirOf(rt, jobId),
   });
   const probe = await probeMedia(outPath);
   const video = await storeAsset(rt, outPath, {
@@ -426,7 +459,11 @@ export async function assembleStage(rt: Runtime, jobId: string): Promise<string>
     mime: "video/mp4",
     ext: "mp4",
     provider: "kadr",
-    cacheKey: cacheKeyOf({ kind: "video", jobId, clips: clipAssets.map(([c, n]) => [c.sha256, n.sha256]) }),
+    cacheKey: cacheKeyOf({
+      kind: "video",
+      jobId,
+      clips: clipAssets.map((c, i) => [c.sha256, narrationAssets[i]!.sha256]),
+    }),
     durationSeconds: probe.durationSeconds,
     width: profile.width,
     height: profile.height,

@@ -1,0 +1,62 @@
+"use client";
+
+/**
+ * The last stage: progress while narration and assembly run, then the player (the first image as
+ * poster) with a download link; an error or cancellation note for jobs that ended otherwise.
+ */
+import type { JobViewJson } from "@/lib/http/job-json";
+import { useT } from "./i18n";
+import { ASPECT_CLASS, cardClass, EmptyState, Skeleton, StageBar } from "./ui";
+
+const PLAYER_SIZE: Record<"16:9" | "9:16" | "1:1", string> = {
+  "16:9": "w-full",
+  "9:16": "mx-auto h-[70dvh] max-h-[40rem]",
+  "1:1": "mx-auto w-full max-w-xl",
+};
+
+/** The final stage (see the module comment). */
+export function FinalVideo({ view }: { view: JobViewJson }) {
+  const t = useT();
+  const { job, counts, finalAsset } = view;
+  if (job.status === "failed") return <EmptyState title={t.failedTitle} hint={job.error ?? undefined} />;
+  if (job.status === "cancelled") return <EmptyState title={t.cancelledTitle} />;
+  if (job.status !== "completed" || !finalAsset) {
+    return (
+      <section aria-label={t.finalVideo} aria-busy="true" className={`${cardClass} space-y-4 p-4`}>
+        <Skeleton className={`w-full rounded-xl ${ASPECT_CLASS[job.aspect]} ${PLAYER_SIZE[job.aspect]}`} />
+        {job.status === "assembling" ? (
+          <p className="text-sm text-muted">{t.assembling}</p>
+        ) : (
+          <StageBar label={t.stage.narration} done={counts.narration} total={counts.segments} />
+        )}
+      </section>
+    );
+  }
+  return (
+    <section aria-label={t.finalVideo} className={`${cardClass} space-y-3 p-3 sm:p-4`}>
+      {/* biome-ignore lint/a11y/useMediaCaption: the narration has no caption track yet */}
+      <video
+        controls
+        playsInline
+        preload="metadata"
+        src={finalAsset.url}
+        poster={view.segments[0]?.imageUrl ?? undefined}
+        aria-label={`${t.finalVideo}: ${job.topic}`}
+        className={`${ASPECT_CLASS[job.aspect]} ${PLAYER_SIZE[job.aspect]} rounded-xl bg-black`}
+      />
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <p className="text-xs text-muted">
+          {finalAsset.durationSeconds ? `${Math.round(finalAsset.durationSeconds)} ${t.sec} · ` : ""}
+          {finalAsset.width}×{finalAsset.height}
+        </p>
+        <a
+          href={finalAsset.url}
+          download={`kadr-${job.id}.mp4`}
+          className="inline-flex items-center gap-1.5 text-sm font-semibold text-link hover:underline"
+        >
+          <span aria-hidden="true">↓</span> {t.download}
+        </a>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,212 @@
+"use client";
+
+/**
+ * The "New video" form: a topic, a length preset (50 s = 10 × 5 s, 4 min = 48 × 5 s) or a custom
+ * segment count and length, the aspect and the narration language. Submits to `POST /api/v1/jobs`,
+ * shows the server's error message inline and hands the new job's id to `onCreated`.
+ */
+import { type FormEvent, useId, useState } from "react";
+import { messageOf, type NewJobRequest } from "./api";
+import { useT } from "./i18n";
+import { useSurface } from "./surface";
+import { cardClass, ErrorNote, fieldClass, primaryButton, Spinner } from "./ui";
+
+const PRESETS = {
+  short: { segmentCount: 10, segmentSeconds: 5 },
+  long: { segmentCount: 48, segmentSeconds: 5 },
+} as const;
+type Preset = keyof typeof PRESETS | "custom";
+
+const SEGMENT_CHOICES = Array.from({ length: 60 }, (_, i) => i + 1);
+const SECONDS_CHOICES = [2, 3, 4, 5, 6, 7, 8, 9, 10];
+const ASPECTS: NewJobRequest["aspect"][] = ["16:9", "9:16", "1:1"];
+
+/** `95` → "1:35", `50` → "50 s" (with the unit given). */
+function formatDuration(seconds: number, secondsUnit: string): string {
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  return minutes ? `${minutes}:${String(rest).padStart(2, "0")}` : `${rest} ${secondsUnit}`;
+}
+
+const choiceClass =
+  "flex cursor-pointer flex-col items-center rounded-xl border border-line px-2 py-2 text-sm text-fg transition has-checked:border-accent has-checked:bg-accent/10 has-focus-visible:ring-2 has-focus-visible:ring-accent/40";
+
+/** The form (see the module comment). */
+export function NewVideoForm({ onCreated }: { onCreated: (jobId: string) => void }) {
+  const t = useT();
+  const { api, haptic, setEditing } = useSurface();
+  const [topic, setTopic] = useState("");
+  const [preset, setPreset] = useState<Preset>("short");
+  const [custom, setCustom] = useState({ segmentCount: 10, segmentSeconds: 5 });
+  const [aspect, setAspect] = useState<NewJobRequest["aspect"]>("16:9");
+  const [language, setLanguage] = useState<"auto" | "ru" | "en">("auto");
+  const [submitting, setSubmitting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const headingId = useId();
+  const format = preset === "custom" ? custom : PRESETS[preset];
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setSubmitting(true);
+    setError(null);
+    try {
+      const job = await api.create({
+        topic,
+        ...format,
+        aspect,
+        ...(language === "auto" ? {} : { language }),
+      });
+      haptic("success");
+      setTopic("");
+      onCreated(job.id);
+    } catch (err) {
+      haptic("error");
+      setError(messageOf(err));
+    } finally {
+      setSubmitting(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} aria-labelledby={headingId} className={`${cardClass} space-y-5 p-4 sm:p-5`}>
+      <div>
+        <h2 id={headingId} className="text-base font-semibold text-fg">
+          {t.newVideo}
+        </h2>
+        <p className="mt-1 text-sm text-muted">{t.newVideoHint}</p>
+      </div>
+
+      <div className="space-y-1.5">
+        <label htmlFor="topic" className="text-sm font-medium text-fg">
+          {t.topic}
+        </label>
+        <textarea
+          id="topic"
+          name="topic"
+          required
+          rows={3}
+          maxLength={2000}
+          value={topic}
+          onChange={(e) => setTopic(e.target.value)}
+          onFocus={() => setEditing(true)}
+          onBlur={() => setEditing(false)}
+          placeholder={t.topicPlaceholder}
+          className={`${fieldClass} resize-y`}
+        />
+      </div>
+
+      <fieldset className="space-y-1.5">
+        <legend className="text-sm font-medium text-fg">{t.length}</legend>
+        <div className="grid grid-cols-3 gap-2">
+          {(
+            [
+              ["short", t.presetShort, t.presetShortHint],
+              ["long", t.presetLong, t.presetLongHint],
+              ["custom", t.presetCustom, t.format(format.segmentCount, format.segmentSeconds)],
+            ] as const
+          ).map(([value, label, hint]) => (
+            <label key={value} className={choiceClass}>
+              <input
+                type="radio"
+                name="preset"
+                value={value}
+                checked={preset === value}
+                onChange={() => setPreset(value)}
+                className="sr-only"
+              />
+              <span className="font-semibold">{label}</span>
+              <span className="text-xs text-muted">{hint}</span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+
+      {preset === "custom" && (
+        <div className="grid grid-cols-2 gap-3">
+          <div className="space-y-1.5">
+            <label htmlFor="segments" className="text-sm font-medium text-fg">
+              {t.segments}
+            </label>
+            <select
+              id="segments"
+              value={custom.segmentCount}
+              onChange={(e) => setCustom({ ...custom, segmentCount: Number(e.target.value) })}
+              className={fieldClass}
+            >
+              {SEGMENT_CHOICES.map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="space-y-1.5">
+            <label htmlFor="seconds" className="text-sm font-medium text-fg">
+              {t.secondsEach}
+            </label>
+            <select
+              id="seconds"
+              value={custom.segmentSeconds}
+              onChange={(e) => setCustom({ ...custom, segmentSeconds: Number(e.target.value) })}
+              className={fieldClass}
+            >
+              {SECONDS_CHOICES.map((n) => (
+                <option key={n} value={n}>
+                  {n} {t.sec}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+      )}
+
+      <fieldset className="space-y-1.5">
+        <legend className="text-sm font-medium text-fg">{t.aspect}</legend>
+        <div className="grid grid-cols-3 gap-2">
+          {ASPECTS.map((value) => (
+            <label key={value} className={choiceClass}>
+              <input
+                type="radio"
+                name="aspect"
+                value={value}
+                checked={aspect === value}
+                onChange={() => setAspect(value)}
+                className="sr-only"
+              />
+              <span className="font-semibold">{value}</span>
+              <span className="max-w-full truncate text-xs text-muted">{t.aspectHints[value]}</span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+
+      <div className="space-y-1.5">
+        <label htmlFor="language" className="text-sm font-medium text-fg">
+          {t.narrationLanguage}
+        </label>
+        <select
+          id="language"
+          value={language}
+          onChange={(e) => setLanguage(e.target.value as typeof language)}
+          className={fieldClass}
+        >
+          <option value="auto">{t.detectLanguage}</option>
+          <option value="en">English</option>
+          <option value="ru">Русский</option>
+        </select>
+      </div>
+
+      {error && <ErrorNote>{error}</ErrorNote>}
+
+      <div className="flex items-center justify-between gap-3">
+        <p className="text-xs text-muted">
+          {t.ofVideo(formatDuration(format.segmentCount * format.segmentSeconds, t.sec))}
+        </p>
+        <button type="submit" disabled={submitting} className={primaryButton}>
+          {submitting && <Spinner />}
+          {submitting ? t.creating : t.createVideo}
+        </button>
+      </div>
+    </form>
+  );
+}

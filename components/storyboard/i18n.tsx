@@ -1,0 +1,339 @@
+"use client";
+
+/**
+ * UI strings in Russian and English. The language comes from the user's choice (remembered in
+ * localStorage), else from Telegram's `language_code` in the Mini App or the browser's language on
+ * the dashboard; Russian for ru/uk/be/kk, English otherwise. `useT()` gives the current dictionary.
+ */
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
+import type { Gate, JobStatus } from "@/lib/db/schema";
+
+/** A UI language. */
+export type Locale = "ru" | "en";
+
+/** Russian plural form: 1 кадр, 2 кадра, 5 кадров. */
+function ruPlural(n: number, one: string, few: string, many: string): string {
+  const mod10 = n % 10;
+  const mod100 = n % 100;
+  if (mod10 === 1 && mod100 !== 11) return one;
+  if (mod10 >= 2 && mod10 <= 4 && (mod100 < 12 || mod100 > 14)) return few;
+  return many;
+}
+
+const en = {
+  appTagline: "Topic in, narrated video out — approved stage by stage.",
+  /** Short unit of seconds. */
+  sec: "s",
+  /** `segments × seconds` format of a job, e.g. "10 × 5 s". */
+  format: (segments: number, seconds: number) => `${segments} × ${seconds} s`,
+  language: "Language",
+  signOut: "Sign out",
+  localMode: "Local mode",
+  loading: "Loading…",
+  retry: "Try again",
+  close: "Close",
+  save: "Save",
+  saving: "Saving…",
+  saved: "Saved",
+  cancel: "Cancel",
+  cancelling: "Cancelling…",
+  cancelVideo: "Cancel video",
+  back: "Back",
+  history: "History",
+  newVideo: "New video",
+  newVideoHint:
+    "Describe it in a sentence. You approve the script, the images and the clips before narration.",
+  topic: "Topic",
+  topicPlaceholder: "How a lighthouse keeper starts the day",
+  length: "Length",
+  presetShort: "50 s",
+  presetShortHint: "10 × 5 s",
+  presetLong: "4 min",
+  presetLongHint: "48 × 5 s",
+  presetCustom: "Custom",
+  segments: "Segments",
+  secondsEach: "Seconds each",
+  aspect: "Aspect",
+  aspectHints: { "16:9": "Landscape", "9:16": "Vertical", "1:1": "Square" } as Record<string, string>,
+  narrationLanguage: "Narration",
+  detectLanguage: "Detect from topic",
+  createVideo: "Create video",
+  creating: "Creating…",
+  ofVideo: (d: string) => `≈ ${d} of video`,
+  videos: (n: number) => `${n} ${n === 1 ? "video" : "videos"}`,
+  noVideos: "No videos yet",
+  noVideosHint: "Describe one in the form and it will show up here, stage by stage.",
+  couldNotLoad: (m: string) => `Could not load: ${m}`,
+  jobNotFound: "This video does not exist or belongs to someone else.",
+  timeAgo: (minutes: number) =>
+    minutes < 1 ? "just now" : minutes < 60 ? `${minutes} min ago` : `${Math.round(minutes / 60)} h ago`,
+  status: {
+    queued: "Queued",
+    scripting: "Writing script",
+    awaiting_script_approval: "Script ready for review",
+    planning: "Planning segments",
+    rendering_images: "Rendering images",
+    awaiting_images_approval: "Images ready for review",
+    animating: "Animating clips",
+    awaiting_clips_approval: "Clips ready for review",
+    narrating: "Narrating",
+    assembling: "Assembling video",
+    completed: "Completed",
+    failed: "Failed",
+    cancelled: "Cancelled",
+  } satisfies Record<JobStatus, string>,
+  stages: "Stages",
+  steps: { script: "Script", images: "Images", clips: "Clips", video: "Video" },
+  stage: { images: "images", clips: "clips", narration: "narration" },
+  approve: (gate: Gate, n: number) =>
+    gate === "script" ? "Approve script" : `Approve ${n} ${gate === "images" ? "images" : "clips"}`,
+  approving: "Approving…",
+  approved: "Approved — continuing…",
+  waitingFor: (done: number, total: number) => `Rendering ${done}/${total}…`,
+  // Script review
+  scriptTitle: "Title",
+  writingScript: "Writing the script…",
+  sections: { intro: "Intro", main: "Main", outro: "Outro" },
+  sectionSummary: (segments: number, seconds: number) =>
+    `${segments} ${segments === 1 ? "segment" : "segments"} · ≈ ${seconds} s`,
+  segmentLabel: (n: number) => `Segment ${n}`,
+  narration: "Narration",
+  estimated: (s: number) => `≈ ${s.toFixed(1)} s`,
+  tooLong: (max: number) => `longer than ${max} s: the voice will speed up`,
+  editAsText: "Edit as text",
+  editSegments: "Edit by segment",
+  sectionText: (section: string) => `${section} text`,
+  overflow: (s: number) =>
+    `The script is about ${s} s longer than the video; shorten it or the voice speeds up.`,
+  // Images and clips
+  imageGrid: "Segment images",
+  clipGrid: "Segment clips",
+  rendering: "Rendering…",
+  animating: "Animating…",
+  failedTake: "Failed",
+  enlarge: (n: number) => `Open segment ${n}`,
+  caption: "Caption",
+  imagePrompt: "Image prompt",
+  motionPrompt: "Motion prompt",
+  regenerate: "Regenerate",
+  regenerateImage: "Regenerate image",
+  regenerateClip: "Regenerate clip",
+  regenerating: "Regenerating…",
+  uploadImage: "Upload image",
+  uploading: "Uploading…",
+  uploadHint: "PNG, JPEG or WebP up to 10 MB; cropped to the video frame.",
+  playClip: (n: number) => `Play clip ${n}`,
+  // Final
+  finalVideo: "Video",
+  download: "Download MP4",
+  narratingProgress: "Narrating",
+  assembling: "Assembling the video…",
+  failedTitle: "The video failed",
+  cancelledTitle: "This video was cancelled",
+  // Auth
+  signInTitle: "Sign in to Kadr",
+  signInHint: "Sign in with your Telegram account to see and edit your videos.",
+  signInUnavailable:
+    "Telegram sign-in needs TELEGRAM_BOT_USERNAME on the server. Open Kadr from the Telegram bot, or run it without TELEGRAM_BOT_TOKEN on this machine.",
+  openInTelegram: "Open this page from the Kadr bot in Telegram.",
+  reopenMiniApp: "Your Telegram session has expired: close and reopen the Mini App.",
+};
+
+/** The shape of a dictionary. */
+export type Dictionary = typeof en;
+
+const ru: Dictionary = {
+  appTagline: "Тема на входе — озвученное видео на выходе, этап за этапом.",
+  sec: "с",
+  format: (segments, seconds) => `${segments} × ${seconds} с`,
+  language: "Язык",
+  signOut: "Выйти",
+  localMode: "Локальный режим",
+  loading: "Загрузка…",
+  retry: "Повторить",
+  close: "Закрыть",
+  save: "Сохранить",
+  saving: "Сохраняю…",
+  saved: "Сохранено",
+  cancel: "Отмена",
+  cancelling: "Отменяю…",
+  cancelVideo: "Отменить видео",
+  back: "Назад",
+  history: "История",
+  newVideo: "Новое видео",
+  newVideoHint: "Опишите его одной фразой. Сценарий, кадры и клипы вы утверждаете до озвучки.",
+  topic: "Тема",
+  topicPlaceholder: "Как смотритель маяка начинает день",
+  length: "Длина",
+  presetShort: "50 с",
+  presetShortHint: "10 × 5 с",
+  presetLong: "4 мин",
+  presetLongHint: "48 × 5 с",
+  presetCustom: "Своя",
+  segments: "Сегменты",
+  secondsEach: "Секунд каждый",
+  aspect: "Формат",
+  aspectHints: { "16:9": "Широкий", "9:16": "Вертикаль", "1:1": "Квадрат" },
+  narrationLanguage: "Озвучка",
+  detectLanguage: "По теме",
+  createVideo: "Создать видео",
+  creating: "Создаю…",
+  ofVideo: (d) => `≈ ${d} видео`,
+  videos: (n) => `${n} ${ruPlural(n, "видео", "видео", "видео")}`,
+  noVideos: "Видео пока нет",
+  noVideosHint: "Опишите первое в форме — оно появится здесь и будет обновляться по этапам.",
+  couldNotLoad: (m) => `Не удалось загрузить: ${m}`,
+  jobNotFound: "Такого видео нет или оно принадлежит другому пользователю.",
+  timeAgo: (minutes) =>
+    minutes < 1
+      ? "только что"
+      : minutes < 60
+        ? `${minutes} мин назад`
+        : `${Math.round(minutes / 60)} ч назад`,
+  status: {
+    queued: "В очереди",
+    scripting: "Пишу сценарий",
+    awaiting_script_approval: "Сценарий ждёт проверки",
+    planning: "Планирую сегменты",
+    rendering_images: "Рисую кадры",
+    awaiting_images_approval: "Кадры ждут проверки",
+    animating: "Оживляю клипы",
+    awaiting_clips_approval: "Клипы ждут проверки",
+    narrating: "Озвучиваю",
+    assembling: "Собираю видео",
+    completed: "Готово",
+    failed: "Ошибка",
+    cancelled: "Отменено",
+  },
+  stages: "Этапы",
+  steps: { script: "Сценарий", images: "Кадры", clips: "Клипы", video: "Видео" },
+  stage: { images: "кадры", clips: "клипы", narration: "озвучка" },
+  approve: (gate, n) =>
+    gate === "script"
+      ? "Утвердить сценарий"
+      : gate === "images"
+        ? `Утвердить ${n} ${ruPlural(n, "кадр", "кадра", "кадров")}`
+        : `Утвердить ${n} ${ruPlural(n, "клип", "клипа", "клипов")}`,
+  approving: "Утверждаю…",
+  approved: "Утверждено — продолжаю…",
+  waitingFor: (done, total) => `Готово ${done}/${total}…`,
+  scriptTitle: "Название",
+  writingScript: "Пишу сценарий…",
+  sections: { intro: "Вступление", main: "Основная часть", outro: "Финал" },
+  sectionSummary: (segments, seconds) =>
+    `${segments} ${ruPlural(segments, "сегмент", "сегмента", "сегментов")} · ≈ ${seconds} с`,
+  segmentLabel: (n) => `Сегмент ${n}`,
+  narration: "Текст",
+  estimated: (s) => `≈ ${s.toFixed(1).replace(".", ",")} с`,
+  tooLong: (max) => `длиннее ${max} с: голос ускорится`,
+  editAsText: "Править текстом",
+  editSegments: "Править по сегментам",
+  sectionText: (section) => `Текст: ${section}`,
+  overflow: (s) => `Сценарий примерно на ${s} с длиннее видео — сократите его, иначе голос ускорится.`,
+  imageGrid: "Кадры сегментов",
+  clipGrid: "Клипы сегментов",
+  rendering: "Рисую…",
+  animating: "Оживляю…",
+  failedTake: "Ошибка",
+  enlarge: (n) => `Открыть сегмент ${n}`,
+  caption: "Подпись",
+  imagePrompt: "Промпт кадра",
+  motionPrompt: "Промпт движения",
+  regenerate: "Перегенерировать",
+  regenerateImage: "Перерисовать кадр",
+  regenerateClip: "Переснять клип",
+  regenerating: "Перегенерирую…",
+  uploadImage: "Загрузить своё",
+  uploading: "Загружаю…",
+  uploadHint: "PNG, JPEG или WebP до 10 МБ; обрежется под кадр видео.",
+  playClip: (n) => `Воспроизвести клип ${n}`,
+  finalVideo: "Видео",
+  download: "Скачать MP4",
+  narratingProgress: "Озвучка",
+  assembling: "Собираю видео…",
+  failedTitle: "Видео не получилось",
+  cancelledTitle: "Видео отменено",
+  signInTitle: "Вход в Kadr",
+  signInHint: "Войдите через Telegram, чтобы видеть и править свои видео.",
+  signInUnavailable:
+    "Для входа через Telegram на сервере нужен TELEGRAM_BOT_USERNAME. Откройте Kadr из бота в Telegram или запустите его без TELEGRAM_BOT_TOKEN на этом компьютере.",
+  openInTelegram: "Откройте эту страницу из бота Kadr в Telegram.",
+  reopenMiniApp: "Сессия Telegram истекла: закройте и снова откройте мини-приложение.",
+};
+
+const DICTIONARIES: Record<Locale, Dictionary> = { en, ru };
+const STORAGE_KEY = "kadr.locale";
+
+/** "ru" for Russian-speaking language codes (ru, uk, be, kk), otherwise "en". */
+export function localeFromCode(code: string | undefined | null): Locale {
+  return code && /^(ru|uk|be|kk)\b/i.test(code) ? "ru" : "en";
+}
+
+interface LocaleState {
+  locale: Locale;
+  t: Dictionary;
+  setLocale: (locale: Locale) => void;
+}
+
+const LocaleContext = createContext<LocaleState>({ locale: "en", t: en, setLocale: () => undefined });
+
+/**
+ * Provides the UI language. Renders English on the server and switches right after mount to the
+ * remembered choice, else to `detected` (Telegram's language_code) or the browser's language.
+ */
+export function LocaleProvider({ detected, children }: { detected?: string; children: ReactNode }) {
+  const [locale, setLocaleState] = useState<Locale>("en");
+  useEffect(() => {
+    const stored = window.localStorage.getItem(STORAGE_KEY);
+    setLocaleState(
+      stored === "ru" || stored === "en" ? stored : localeFromCode(detected ?? navigator.language),
+    );
+  }, [detected]);
+  useEffect(() => {
+    document.documentElement.lang = locale;
+  }, [locale]);
+  const setLocale = useCallback((next: Locale) => {
+    window.localStorage.setItem(STORAGE_KEY, next);
+    setLocaleState(next);
+  }, []);
+  const value = useMemo(() => ({ locale, t: DICTIONARIES[locale], setLocale }), [locale, setLocale]);
+  return <LocaleContext.Provider value={value}>{children}</LocaleContext.Provider>;
+}
+
+/** The current language, its dictionary and the setter. */
+export function useLocale(): LocaleState {
+  return useContext(LocaleContext);
+}
+
+/** The current dictionary. */
+export function useT(): Dictionary {
+  return useContext(LocaleContext).t;
+}
+
+/** A compact RU/EN switch. */
+export function LocaleSwitch() {
+  const { locale, setLocale, t } = useLocale();
+  return (
+    <fieldset className="inline-flex rounded-full bg-surface-2 p-0.5 text-xs font-semibold">
+      <legend className="sr-only">{t.language}</legend>
+      {(["ru", "en"] as const).map((value) => (
+        <label
+          key={value}
+          className={`cursor-pointer rounded-full px-2.5 py-1 uppercase transition ${
+            locale === value ? "bg-surface text-fg shadow-sm" : "text-muted hover:text-fg"
+          }`}
+        >
+          <input
+            type="radio"
+            name="kadr-locale"
+            value={value}
+            checked={locale === value}
+            onChange={() => setLocale(value)}
+            className="sr-only"
+          />
+          {value}
+        </label>
+      ))}
+    </fieldset>
+  );
+}

@@ -1,0 +1,101 @@
+import { createHash } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runFfmpeg } from "./ffmpeg";
+import { probeMedia } from "./probe";
+import { fitForTelegram, renditionSize } from "./telegram";
+import { audioStream, makeTempDir, subtitleCues, videoStream } from "./test-support";
+
+let dir: string;
+let cleanup: () => Promise<void>;
+/** 4 s of 640x360 24 fps noisy test pattern at QP 8 (~ tens of Mbit/s), AAC tone, one caption. */
+let heavy: string;
+const sha256 = async (file: string) =>
+  createHash("sha256")
+    .update(await readFile(file))
+    .digest("hex");
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await makeTempDir());
+  const captions = path.join(dir, "captions.vtt");
+  await writeFile(captions, "WEBVTT\n\n00:00:00.500 --> 00:00:02.000\nStill here\n");
+  heavy = path.join(dir, "heavy.mp4");
+  // biome-ignore format: one option/value pair per line
+  await runFfmpeg(
+    [
+      "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=24,noise=alls=30:allf=t",
+      "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+      "-i", captions,
+      "-map", "0:v", "-map", "1:a", "-map", "2:s",
+      "-t", "4",
+      "-c:v", "libx264", "-preset", "ultrafast", "-qp", "8", "-pix_fmt", "yuv420p",
+      "-c:a", "aac", "-c:s", "mov_text",
+      heavy,
+    ],
+    { inputs: [captions], outputs: [heavy] },
+  );
+});
+afterAll(() => cleanup());
+
+describe("fitForTelegram", () => {
+  it("encodes a rendition under the byte limit at the same size, keeping the original and the captions", async () => {
+    const before = await probeMedia(heavy);
+    const originalHash = await sha256(heavy);
+    expect(before.bytes).toBeGreaterThan(4_000_000);
+    const outPath = path.join(dir, "fit-2mb.mp4");
+
+    const fitted = await fitForTelegram({ inputPath: heavy, outPath, maxBytes: 2_000_000 });
+
+    expect(fitted).toMatchObject({ path: outPath, reencoded: true, width: 640, height: 360 });
+    const after = await probeMedia(outPath);
+    expect(after.bytes).toBe(fitted.bytes);
+    expect(after.bytes).toBeLessThanOrEqual(2_000_000);
+    // The budget is used, not wasted: at least 70% of it.
+    expect(after.bytes).toBeGreaterThan(1_400_000);
+    expect(after.durationSeconds).toBeCloseTo(4, 1);
+    expect(videoStream(after)).toMatchObject({ codec: "h264", profile: "High", pixFmt: "yuv420p", fps: 24 });
+    expect(audioStream(after)).toMatchObject({ codec: "aac", sampleRate: 48_000 });
+    expect(await subtitleCues(outPath)).toEqual([{ startSeconds: 0.5, endSeconds: 2, text: "Still here" }]);
+    expect(await sha256(heavy)).toBe(originalHash);
+  });
+
+  it("scales the frame down when the bitrate leaves too few bits per pixel", async () => {
+    const outPath = path.join(dir, "fit-150kb.mp4");
+    const fitted = await fitForTelegram({ inputPath: heavy, outPath, maxBytes: 150_000 });
+
+    const after = await probeMedia(outPath);
+    expect(after.bytes).toBeLessThanOrEqual(150_000);
+    const { width = 0, height = 0 } = videoStream(after);
+    expect([width, height]).toEqual([fitted.width, fitted.height]);
+    expect(height).toBeLessThan(360);
+    expect(height).toBeGreaterThanOrEqual(144);
+    expect(width / height).toBeCloseTo(16 / 9, 1);
+  });
+
+  it("returns the input itself when it already fits", async () => {
+    const fitted = await fitForTelegram({ inputPath: heavy, outPath: path.join(dir, "unused.mp4") });
+    expect(fitted).toMatchObject({ path: heavy, reencoded: false, width: 640, height: 360 });
+  });
+
+  it("refuses a limit that leaves less than 64 kbit/s of video", async () => {
+    await expect(
+      fitForTelegram({ inputPath: heavy, outPath: path.join(dir, "never.mp4"), maxBytes: 60_000 }),
+    ).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+      message: expect.stringMatching(/do not fit 60000 bytes/),
+    });
+  });
+});
+
+describe("renditionSize", () => {
+  it("keeps the size while there are ≥ 0.05 bits per pixel and frame", () => {
+    expect(renditionSize(1280, 720, 24, 1_200_000)).toEqual({ width: 1280, height: 720 });
+  });
+
+  it("scales by the square root of the shortfall, to even sides, never below 144 px", () => {
+    // 0.0125 bit/px is a quarter of the minimum: half the width and height.
+    expect(renditionSize(1280, 720, 24, 276_480)).toEqual({ width: 640, height: 360 });
+    expect(renditionSize(1280, 720, 24, 1_000)).toEqual({ width: 256, height: 144 });
+  });
+});

@@ -1,0 +1,311 @@
+/**
+ * Kadr's Telegram bot (grammY, https://grammy.dev), framework-free: the same bot runs behind the
+ * webhook route and under long polling.
+ *
+ * - /start: a welcome in the user's language with an inline web_app button "Open studio" and the
+ *   persistent reply keyboard (Status, Approve, Reject, Start); `/start <jobId>` (a
+ *   `https://t.me/<bot>?start=<jobId>` deep link) shows that job. The chat's menu button is set to
+ *   the Mini App when PUBLIC_URL is https.
+ * - Any other text is a topic: a job is created through the studio service (createJob), the chat
+ *   subscribes to it, and the reply — plan, status, stage counts, [Open storyboard] — becomes the
+ *   job's progress message, edited in place later by the notifier (notifier.ts).
+ * - Status / Approve / Reject act on the chat's current job; Approve at a gate with failed
+ *   segments offers a retry instead (approveGate refuses such gates); Reject asks first.
+ * - Every callback query is answered (https://core.telegram.org/bots/api#answercallbackquery).
+ * - Outgoing calls pass Kadr's flow control (flow-control.ts): ≤ 1 message/s per chat, ≤ 30/s
+ *   overall, 429 retried after retry_after (capped).
+ */
+import { Bot, type Context, InlineKeyboard, Keyboard } from "grammy";
+import type { UserFromGetMe } from "grammy/types";
+import type { User } from "@/lib/db/schema";
+import { GATES, type Gate } from "@/lib/db/schema";
+import { AppError, isClientError } from "@/lib/errors";
+import {
+  approveGate,
+  cancelJob,
+  createJob,
+  GATE_STATUS,
+  getJob,
+  getJobView,
+  requestRegeneration,
+  type StudioDeps,
+} from "@/lib/studio/jobs";
+import type { CreateJobInput } from "@/lib/studio/schemas";
+import { upsertTelegramUser } from "@/lib/studio/users";
+import { sharedFlowControl } from "../api";
+import type { FlowControlOptions } from "../flow-control";
+import { callbackData, JOB_ID_PATTERN, miniAppUrl, storyboardKeyboard } from "../links";
+import { currentJobOfChat, setProgressMessage, subscribeChat } from "../subscriptions";
+import {
+  type ChatLanguage,
+  escapeHtml,
+  KEYBOARD_LABELS,
+  keyboardActionOf,
+  progressText,
+  statusLabel,
+  texts,
+} from "../texts";
+
+export interface BotDeps extends StudioDeps {
+  /** Public https origin of the app; without it the bot shows no web_app buttons. */
+  publicUrl?: string;
+  /** Format of jobs started from the chat (defaults: the studio's, 10 × 5 s, 16:9). */
+  jobDefaults?: Pick<CreateJobInput, "segmentCount" | "segmentSeconds" | "aspect">;
+  /** Limiter and retry settings (the first bot or client of a token in a process sets them). */
+  flowControl?: FlowControlOptions;
+  /** Where unexpected handler errors go (default console.error). */
+  log?: (message: string, err: unknown) => void;
+}
+
+export interface CreateBotOptions {
+  /** Bot token from @BotFather. */
+  token: string;
+  /** Bot API origin without a trailing slash (default https://api.telegram.org). */
+  apiRoot?: string;
+  /** The bot's own User (skips getMe on start); fetched with getMe when absent. */
+  botInfo?: UserFromGetMe;
+  deps: BotDeps;
+}
+
+/** The persistent reply keyboard: Status, Approve / Reject, Start. */
+export function replyKeyboard(language: ChatLanguage): Keyboard {
+  const labels = KEYBOARD_LABELS[language];
+  return new Keyboard()
+    .text(labels.status)
+    .text(labels.approve)
+    .row()
+    .text(labels.reject)
+    .text(labels.start)
+    .resized()
+    .persistent();
+}
+
+/** The gate a job status waits at, if any. */
+function gateOf(status: string): Gate | undefined {
+  return GATES.find((gate) => GATE_STATUS[gate] === status);
+}
+
+/**
+ * Builds the bot with all handlers and flow control installed; nothing is sent until updates
+ * arrive (`bot.handleUpdate`, `webhookCallback`, or `bot.start()` for long polling).
+ */
+export function createBot(options: CreateBotOptions): Bot {
+  const { deps } = options;
+  const bot = new Bot(options.token, {
+    botInfo: options.botInfo,
+    client: options.apiRoot ? { apiRoot: options.apiRoot } : undefined,
+  });
+  bot.api.config.use(...sharedFlowControl(options.token, deps.flowControl));
+  const log = deps.log ?? ((message: string, err: unknown) => console.error(message, err));
+  const actorOf = (ctx: Context) => `telegram:${ctx.from!.id}`;
+
+  const userOf = (ctx: Context): Promise<User> => {
+    const from = ctx.from!;
+    return upsertTelegramUser(deps.db, {
+      id: from.id,
+      firstName: from.first_name,
+      lastName: from.last_name,
+      username: from.username,
+      languageCode: from.language_code,
+    });
+  };
+  const languageOf = (user: User): ChatLanguage => (user.language === "ru" ? "ru" : "en");
+
+  // Error boundary: a failing handler never fails the update (the webhook answers 200).
+  bot.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      if (isClientError(err) && ctx.chat) {
+        await ctx.reply(err.message).catch((replyErr) => log("telegram reply failed", replyErr));
+        return;
+      }
+      log(`telegram update ${ctx.update.update_id} failed`, err);
+    }
+  });
+
+  const sendWelcome = async (ctx: Context, language: ChatLanguage) => {
+    const t = texts(language);
+    const studio = miniAppUrl(deps.publicUrl);
+    await ctx.reply(t.welcome, { parse_mode: "HTML", reply_markup: replyKeyboard(language) });
+    if (studio) {
+      await ctx.reply(`🎬 ${t.openStudio}`, {
+        reply_markup: new InlineKeyboard().webApp(t.openStudio, studio),
+      });
+    }
+  };
+
+  const sendJobStatus = async (ctx: Context, user: User, jobId: string) => {
+    const language = languageOf(user);
+    const view = await getJobView(deps.db, jobId, user.id);
+    await ctx.reply(progressText(view, language), {
+      parse_mode: "HTML",
+      reply_markup: storyboardKeyboard(deps.publicUrl, jobId, language),
+    });
+  };
+
+  /**
+   * Approves the gate the job waits at. With failed segments it posts a [Retry] offer instead.
+   * @returns the outcome in words, and whether it was already posted in the chat.
+   */
+  const approve = async (
+    ctx: Context,
+    user: User,
+    jobId: string,
+    expected?: Gate,
+  ): Promise<{ outcome: string; posted: boolean }> => {
+    const language = languageOf(user);
+    const t = texts(language);
+    const view = await getJobView(deps.db, jobId, user.id);
+    const gate = gateOf(view.job.status);
+    if (!gate || (expected && expected !== gate)) {
+      return { outcome: t.nothingToApprove(statusLabel(view.job.status, language)), posted: false };
+    }
+    if (gate !== "script") {
+      const target = gate === "images" ? "image" : "clip";
+      const failed = view.segments.filter(
+        (s) => (target === "image" ? s.imageStatus : s.clipStatus) === "failed",
+      );
+      if (failed.length) {
+        const outcome = t.failedSegments(failed.map((s) => s.index + 1).join(", "), target);
+        await ctx.reply(outcome, {
+          reply_markup: new InlineKeyboard().text(t.retry, callbackData.retry(jobId, target)),
+        });
+        return { outcome, posted: true };
+      }
+    }
+    await approveGate(deps, jobId, gate, actorOf(ctx), user.id);
+    return { outcome: t.approved[gate], posted: false };
+  };
+
+  const onTopic = async (ctx: Context, topic: string) => {
+    const user = await userOf(ctx);
+    const language = languageOf(user);
+    const job = await createJob(deps, user.id, { topic, ...deps.jobDefaults });
+    const subscription = await subscribeChat(deps.db, {
+      jobId: job.id,
+      userId: user.id,
+      chatId: ctx.chat!.id,
+    });
+    const view = await getJobView(deps.db, job.id);
+    const message = await ctx.reply(progressText(view, language), {
+      parse_mode: "HTML",
+      reply_markup: storyboardKeyboard(deps.publicUrl, job.id, language),
+    });
+    await setProgressMessage(deps.db, subscription.id, message.message_id);
+  };
+
+  bot.command("start", async (ctx) => {
+    const user = await userOf(ctx);
+    const language = languageOf(user);
+    const studio = miniAppUrl(deps.publicUrl);
+    if (studio) {
+      await ctx.api.setChatMenuButton({
+        chat_id: ctx.chat.id,
+        menu_button: { type: "web_app", text: texts(language).openStudio, web_app: { url: studio } },
+      });
+    }
+    const payload = ctx.match.trim();
+    if (!JOB_ID_PATTERN.test(payload)) return sendWelcome(ctx, language);
+    try {
+      const job = await getJob(deps.db, payload, user.id);
+      await subscribeChat(deps.db, { jobId: job.id, userId: user.id, chatId: ctx.chat.id });
+      await sendJobStatus(ctx, user, job.id);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === "not_found")) throw err;
+      await ctx.reply(texts(language).jobNotFound, { reply_markup: replyKeyboard(language) });
+    }
+  });
+
+  bot.on("message:text", async (ctx) => {
+    const text = ctx.message.text.trim();
+    const action = keyboardActionOf(text);
+    if (!action) {
+      if (text.startsWith("/")) return;
+      return onTopic(ctx, text);
+    }
+    const user = await userOf(ctx);
+    const language = languageOf(user);
+    const t = texts(language);
+    if (action === "start") return sendWelcome(ctx, language);
+    const job = await currentJobOfChat(deps.db, ctx.chat.id, user.id);
+    if (!job) {
+      await ctx.reply(t.noJob, { reply_markup: replyKeyboard(language) });
+      return;
+    }
+    if (action === "status") return sendJobStatus(ctx, user, job.id);
+    if (action === "approve") {
+      const { outcome, posted } = await approve(ctx, user, job.id);
+      if (!posted) await ctx.reply(outcome);
+      return;
+    }
+    await ctx.reply(escapeHtml(t.confirmReject(job.topic)), {
+      parse_mode: "HTML",
+      reply_markup: new InlineKeyboard()
+        .text(t.yesCancel, callbackData.cancel(job.id))
+        .text(t.no, callbackData.keep(job.id)),
+    });
+  });
+
+  bot.on("callback_query:data", async (ctx) => {
+    let toast: string | undefined;
+    try {
+      const user = await userOf(ctx);
+      const t = texts(languageOf(user));
+      const [kind, jobId = "", arg] = ctx.callbackQuery.data.split(":");
+      if (kind === "approve") {
+        toast = (
+          await approve(
+            ctx,
+            user,
+            jobId,
+            GATES.find((g) => g === arg),
+          )
+        ).outcome;
+      } else if (kind === "cancel") {
+        await cancelJob(deps, jobId, actorOf(ctx), user.id);
+        toast = t.cancelled;
+        await ctx.editMessageText(t.cancelled);
+      } else if (kind === "keep") {
+        toast = t.kept;
+        await ctx.editMessageText(t.kept);
+      } else if (kind === "retry" && (arg === "image" || arg === "clip")) {
+        const view = await getJobView(deps.db, jobId, user.id);
+        const failed = view.segments.filter(
+          (s) => (arg === "image" ? s.imageStatus : s.clipStatus) === "failed",
+        );
+        for (const s of failed) await requestRegeneration(deps, jobId, s.index, arg, actorOf(ctx), user.id);
+        toast = t.retrying;
+      } else if (kind === "new") {
+        await ctx.reply(t.sendTopic, { reply_markup: replyKeyboard(languageOf(user)) });
+      }
+    } catch (err) {
+      if (!isClientError(err)) throw err;
+      toast = err.message.slice(0, 200);
+    } finally {
+      await ctx.answerCallbackQuery(toast ? { text: toast.slice(0, 200) } : undefined);
+    }
+  });
+
+  bot.on("callback_query", (ctx) => ctx.answerCallbackQuery());
+
+  return bot;
+}
+
+/**
+ * One-time bot profile setup (polling start, or once per deployment): the /start command in
+ * English and Russian (https://core.telegram.org/bots/api#setmycommands) and, with an https
+ * PUBLIC_URL, the default menu button opening the Mini App (https://core.telegram.org/bots/api#setchatmenubutton).
+ */
+export async function configureBotProfile(bot: Bot, publicUrl: string | undefined): Promise<void> {
+  await bot.api.setMyCommands([{ command: "start", description: "Start / open the studio" }]);
+  await bot.api.setMyCommands([{ command: "start", description: "Начать / открыть студию" }], {
+    language_code: "ru",
+  });
+  const studio = miniAppUrl(publicUrl);
+  if (studio) {
+    await bot.api.setChatMenuButton({
+      menu_button: { type: "web_app", text: texts("en").openStudio, web_app: { url: studio } },
+    });
+  }
+}

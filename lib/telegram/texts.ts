@@ -1,0 +1,173 @@
+/**
+ * Everything the bot says, in Russian and English, plus the HTML escaping Telegram's HTML parse mode
+ * needs (https://core.telegram.org/bots/api#html-style). Messages that embed user text are HTML and
+ * escape it; long plain texts (the script) are sent without a parse mode.
+ */
+import type { JobStatus } from "@/lib/db/schema";
+import type { JobView } from "@/lib/studio/jobs";
+
+export type ChatLanguage = "ru" | "en";
+
+/** Escapes `&`, `<`, `>` and `"` for Telegram HTML. */
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;");
+}
+
+/** Labels of the persistent reply keyboard, per language. */
+export const KEYBOARD_LABELS = {
+  en: { status: "📊 Status", approve: "✅ Approve", reject: "✖️ Reject", start: "🏠 Start" },
+  ru: { status: "📊 Статус", approve: "✅ Одобрить", reject: "✖️ Отклонить", start: "🏠 Старт" },
+} as const satisfies Record<ChatLanguage, Record<string, string>>;
+
+export type KeyboardAction = keyof (typeof KEYBOARD_LABELS)["en"];
+
+/** The keyboard action a message text stands for, in either language, or undefined. */
+export function keyboardActionOf(text: string): KeyboardAction | undefined {
+  for (const labels of Object.values(KEYBOARD_LABELS)) {
+    for (const [action, label] of Object.entries(labels)) if (label === text) return action as KeyboardAction;
+  }
+  return undefined;
+}
+
+const STATUS_LABELS: Record<ChatLanguage, Record<JobStatus, string>> = {
+  en: {
+    queued: "⏳ queued",
+    scripting: "✍️ writing the script",
+    awaiting_script_approval: "👀 the script waits for your approval",
+    planning: "🗂 planning the segments",
+    rendering_images: "🖼 rendering images",
+    awaiting_images_approval: "👀 the images wait for your approval",
+    animating: "🎞 animating clips",
+    awaiting_clips_approval: "👀 the clips wait for your approval",
+    narrating: "🎙 recording the narration",
+    assembling: "🎬 assembling the video",
+    completed: "✅ done",
+    failed: "❌ failed",
+    cancelled: "✖️ cancelled",
+  },
+  ru: {
+    queued: "⏳ в очереди",
+    scripting: "✍️ пишу сценарий",
+    awaiting_script_approval: "👀 сценарий ждёт вашего одобрения",
+    planning: "🗂 планирую сегменты",
+    rendering_images: "🖼 рисую кадры",
+    awaiting_images_approval: "👀 кадры ждут вашего одобрения",
+    animating: "🎞 оживляю клипы",
+    awaiting_clips_approval: "👀 клипы ждут вашего одобрения",
+    narrating: "🎙 записываю озвучку",
+    assembling: "🎬 собираю видео",
+    completed: "✅ готово",
+    failed: "❌ ошибка",
+    cancelled: "✖️ отменено",
+  },
+};
+
+const T = {
+  en: {
+    welcome:
+      "Hi! I turn a topic into a narrated video.\n\nSend me a topic, e.g. <i>How coffee is brewed</i>. I will write a script, draw the storyboard and animate it; you approve each step right here or in the studio.",
+    openStudio: "Open studio",
+    openStoryboard: "Open storyboard",
+    openEditor: "Open in editor",
+    newVideo: "New video",
+    approve: "✅ Approve",
+    sendTopic: "Send me the topic of the new video.",
+    plan: (segments: number, seconds: number, aspect: string) =>
+      `Plan: ${segments} segments × ${seconds} s ≈ ${Math.round(segments * seconds)} s, ${aspect}`,
+    counts: "images {images} · clips {clips} · narration {narration}",
+    noJob: "You have no video in progress. Send me a topic to start one.",
+    jobNotFound: "I can't find that video.",
+    nothingToApprove: (status: string) => `Nothing to approve right now: ${status}.`,
+    approved: { script: "Script approved.", images: "Images approved.", clips: "Clips approved." },
+    failedSegments: (list: string, target: string) =>
+      `Segment ${list}: the ${target} failed. Retry it before approving, or open the storyboard.`,
+    retry: "🔁 Retry",
+    retrying: "Retrying…",
+    confirmReject: (topic: string) => `Cancel “${topic}”? The job stops and cannot be resumed.`,
+    yesCancel: "Yes, cancel",
+    no: "No",
+    cancelled: "Cancelled.",
+    kept: "Kept going.",
+    scriptReady: "📝 The script is ready. Approve it, or edit it in the storyboard.",
+    imagesReady: (ready: number, total: number) =>
+      `🖼 Images ready: ${ready}/${total}. Approve them, or open the storyboard to retake any.`,
+    clipsReady: (ready: number, total: number) =>
+      `🎞 Clips ready: ${ready}/${total}. Approve them to record the narration and assemble the video.`,
+    tooBig: (megabytes: number) =>
+      `The video is ${megabytes} MB, too big to send here. Watch and download it in the studio:`,
+    failedJob: (reason: string) => `The video failed: ${reason}`,
+  },
+  ru: {
+    welcome:
+      "Привет! Я превращаю тему в видео с озвучкой.\n\nПришлите тему, например <i>Как варят кофе</i>. Я напишу сценарий, нарисую раскадровку и оживлю её, а вы одобряете каждый шаг прямо здесь или в студии.",
+    openStudio: "Открыть студию",
+    openStoryboard: "Открыть раскадровку",
+    openEditor: "Открыть в редакторе",
+    newVideo: "Новое видео",
+    approve: "✅ Одобрить",
+    sendTopic: "Пришлите тему нового видео.",
+    plan: (segments: number, seconds: number, aspect: string) =>
+      `План: ${segments} сегм. × ${seconds} с ≈ ${Math.round(segments * seconds)} с, ${aspect}`,
+    counts: "кадры {images} · клипы {clips} · озвучка {narration}",
+    noJob: "Сейчас нет видео в работе. Пришлите тему, чтобы начать.",
+    jobNotFound: "Не нахожу такое видео.",
+    nothingToApprove: (status: string) => `Сейчас нечего одобрять: ${status}.`,
+    approved: { script: "Сценарий одобрен.", images: "Кадры одобрены.", clips: "Клипы одобрены." },
+    failedSegments: (list: string, target: string) =>
+      `Сегмент ${list}: не получилось (${target}). Повторите его перед одобрением или откройте раскадровку.`,
+    retry: "🔁 Повторить",
+    retrying: "Повторяю…",
+    confirmReject: (topic: string) => `Отменить «${topic}»? Работа остановится, продолжить её будет нельзя.`,
+    yesCancel: "Да, отменить",
+    no: "Нет",
+    cancelled: "Отменено.",
+    kept: "Продолжаю.",
+    scriptReady: "📝 Сценарий готов. Одобрите его или отредактируйте в раскадровке.",
+    imagesReady: (ready: number, total: number) =>
+      `🖼 Кадры готовы: ${ready}/${total}. Одобрите их или откройте раскадровку, чтобы переснять.`,
+    clipsReady: (ready: number, total: number) =>
+      `🎞 Клипы готовы: ${ready}/${total}. Одобрите их, и я запишу озвучку и соберу видео.`,
+    tooBig: (megabytes: number) =>
+      `Видео весит ${megabytes} МБ — слишком много для отправки сюда. Смотрите и скачивайте в студии:`,
+    failedJob: (reason: string) => `Видео не получилось: ${reason}`,
+  },
+} as const;
+
+/** The phrase book of one language. */
+export function texts(language: ChatLanguage) {
+  return T[language];
+}
+
+/** A job status in words, e.g. "🖼 rendering images". */
+export function statusLabel(status: JobStatus, language: ChatLanguage): string {
+  return STATUS_LABELS[language][status];
+}
+
+/** Stage counts as "images 2/3 · clips 0/3 · narration 0/3". */
+export function countsLine(view: JobView, language: ChatLanguage): string {
+  const total = view.counts.segments;
+  return T[language].counts
+    .replace("{images}", `${view.counts.images}/${total}`)
+    .replace("{clips}", `${view.counts.clips}/${total}`)
+    .replace("{narration}", `${view.counts.narration}/${total}`);
+}
+
+/**
+ * The job's progress message (Telegram HTML): topic, plan, status and stage counts. Edited in
+ * place as the job moves on, so it must be a pure function of the job's state.
+ */
+export function progressText(view: JobView, language: ChatLanguage): string {
+  const { job } = view;
+  const lines = [
+    `🎬 <b>${escapeHtml(job.script?.title || job.topic)}</b>`,
+    escapeHtml(T[language].plan(job.segmentCount, job.segmentSeconds, job.aspect)),
+    statusLabel(job.status, language),
+    countsLine(view, language),
+  ];
+  if (job.status === "failed" && job.error) lines.push(escapeHtml(T[language].failedJob(job.error)));
+  return lines.join("\n");
+}
