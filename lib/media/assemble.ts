@@ -183,6 +183,8 @@ export async function assembleVideo(options: AssembleOptions): Promise<AssembleR
     const fallbackReason = "burned-in captions need a full re-encode";
     return { ...(await assembleFull(options)), mode: "full", fallbackReason };
   }
+  // A cache directory may not exist yet (no pre-render ran on this machine): windows go there.
+  if (options.transitionCacheDir) await mkdir(options.transitionCacheDir, { recursive: true });
   return withWorkDir(async (workDir) => {
     const fallbackReason = await smartRender(options, transitions, workDir);
     if (fallbackReason === null) {
