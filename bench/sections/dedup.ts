@@ -5,17 +5,16 @@
  * new subscription row), on PGlite and, when a PostgreSQL server is available
  * (KADR_TEST_DATABASE_URL, else scripts/test-postgres.sh), on PostgreSQL. Goal: p95 < 50 ms.
  */
-import { execFileSync } from "node:child_process";
 import { requestFingerprint } from "@/lib/credits/fingerprint";
 import { completeGeneration, insertOrSubscribe, type SharedOutcome } from "@/lib/credits/shared-generations";
 import { finishJob, insertJob, insertUser } from "@/lib/credits/test-fixtures";
-import { type DbHandle, openDb } from "@/lib/db";
+import type { DbHandle } from "@/lib/db";
+import { onBothDatabases } from "../databases";
 import { type BenchRow, median, percentile } from "../types";
 
 const REQUESTS = 250;
 const WARMUP = 20;
 const GOAL_P95_MS = 50;
-const BENCH_DATABASE = "kadr_bench_dedup";
 
 function greetingRequest(name: string) {
   return { kind: "greeting", inputs: { name }, options: { template: "new-year-en", aspect: "9:16" } };
@@ -100,52 +99,7 @@ async function measure(label: string, handle: DbHandle): Promise<BenchRow[]> {
   return rows;
 }
 
-/** An admin URL of a PostgreSQL server: KADR_TEST_DATABASE_URL, else a cluster started for the bench. */
-function postgresAdminUrl(): string | null {
-  if (process.env.KADR_TEST_DATABASE_URL) return process.env.KADR_TEST_DATABASE_URL;
-  try {
-    const out = execFileSync("bash", ["scripts/test-postgres.sh", "start"], { encoding: "utf8" });
-    return /KADR_TEST_DATABASE_URL=(\S+)/.exec(out)?.[1] ?? null;
-  } catch {
-    return null;
-  }
-}
-
 /** Runs the section on PGlite (in memory) and on PostgreSQL. */
-export async function runDedupBench(): Promise<BenchRow[]> {
-  const rows: BenchRow[] = [];
-  const pglite = await openDb({ dataDir: "memory://" });
-  try {
-    rows.push(...(await measure("pglite", pglite)));
-  } finally {
-    await pglite.close();
-  }
-  const adminUrl = postgresAdminUrl();
-  if (!adminUrl) {
-    rows.push({
-      section: "dedup",
-      name: "postgres",
-      value: 0,
-      unit: "",
-      goal: "",
-      ok: false,
-      note: "no PostgreSQL server could be started (scripts/test-postgres.sh)",
-    });
-    return rows;
-  }
-  const { default: postgres } = await import("postgres");
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${BENCH_DATABASE} with (force)`);
-  await admin.unsafe(`create database ${BENCH_DATABASE}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${BENCH_DATABASE}`;
-  const pg = await openDb({ url: url.href });
-  try {
-    rows.push(...(await measure("postgres", pg)));
-  } finally {
-    await pg.close();
-    await admin.unsafe(`drop database if exists ${BENCH_DATABASE} with (force)`);
-    await admin.end();
-  }
-  return rows;
+export function runDedupBench(): Promise<BenchRow[]> {
+  return onBothDatabases("dedup", measure);
 }

@@ -3,12 +3,12 @@
  * a 48-way parallel fan-out, each against the same step bodies called directly — on PGlite and,
  * when a PostgreSQL server can be started (scripts/test-postgres.sh), on PostgreSQL. Goal < 5 ms.
  */
-import { execFileSync } from "node:child_process";
 import { Inngest } from "inngest";
 import { serve } from "inngest/next";
 import { embeddedClientOptions, embeddedSigningKey } from "@/inngest/embedded/bridge";
 import { EmbeddedExecutor, toServeHandler } from "@/inngest/embedded/executor";
-import { type DbHandle, openDb } from "@/lib/db";
+import type { DbHandle } from "@/lib/db";
+import { onBothDatabases } from "../databases";
 import { type BenchRow, median, percentile } from "../types";
 
 const SEQUENTIAL_STEPS = 200;
@@ -93,48 +93,7 @@ async function measure(label: string, handle: DbHandle): Promise<BenchRow[]> {
   }
 }
 
-function startPostgres(): string | null {
-  try {
-    const out = execFileSync("bash", ["scripts/test-postgres.sh", "start"], { encoding: "utf8" });
-    return /KADR_TEST_DATABASE_URL=(\S+)/.exec(out)?.[1] ?? null;
-  } catch {
-    return null;
-  }
-}
-
 /** Runs the section on PGlite (in memory) and on PostgreSQL. */
-export async function runEngineBench(): Promise<BenchRow[]> {
-  const rows: BenchRow[] = [];
-  const pglite = await openDb({ dataDir: "memory://" });
-  try {
-    rows.push(...(await measure("pglite", pglite)));
-  } finally {
-    await pglite.close();
-  }
-  const url = startPostgres();
-  if (!url) {
-    rows.push({
-      section: "engine",
-      name: "postgres",
-      value: 0,
-      unit: "",
-      goal: "",
-      ok: false,
-      note: "no PostgreSQL server could be started (scripts/test-postgres.sh)",
-    });
-    return rows;
-  }
-  const { default: postgres } = await import("postgres");
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe("drop database if exists kadr_bench_engine with (force)");
-  await admin.unsafe("create database kadr_bench_engine");
-  const pg = await openDb({ url: url.replace(/\/postgres$/, "/kadr_bench_engine") });
-  try {
-    rows.push(...(await measure("postgres", pg)));
-  } finally {
-    await pg.close();
-    await admin.unsafe("drop database if exists kadr_bench_engine with (force)");
-    await admin.end();
-  }
-  return rows;
+export function runEngineBench(): Promise<BenchRow[]> {
+  return onBothDatabases("engine", measure);
 }

@@ -162,7 +162,9 @@ describe(`Telegram chat flow (${testDbKind()})`, () => {
     const scriptText = sentTo(alice.id, "sendMessage").find((c) =>
       String(c.params.text).startsWith("Paper boats"),
     );
-    expect(scriptText).toBeDefined();
+    const previewText = String(scriptText?.params.text);
+    expect(previewText).toMatch(/^Paper boats\n[\s\S]{20,}/);
+    expect(previewText.length).toBeLessThanOrEqual(4096);
 
     await approveAt("images", /Images ready: 3\/3/);
     const images = sentTo(alice.id, "sendMediaGroup")[0]!;
