@@ -166,6 +166,21 @@ describe(`npm run video (${testDbKind()})`, () => {
     expect(db.segments.every((s) => s.imageAssetId && s.clipAssetId && s.narrationAssetId)).toBe(true);
     expect(db.approvals.map((a) => a.gate).sort()).toEqual(["clips", "images", "script"]);
     expect(db.assets.filter((a) => a.kind === "video")).toHaveLength(1);
+    // Every step of the run once, waits named after their steps, each gate opened by one step.
+    const names = db.steps.map((step) => step.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "open-script-gate",
+        "wait-script-approval",
+        "open-images-gate",
+        "wait-images-approval",
+        "open-clips-gate",
+        "wait-clips-approval",
+        "prerender-transitions",
+        "assemble",
+      ]),
+    );
   });
 
   itPglite("exits 2 with a clear message and leaves nothing behind on bad input", async () => {

@@ -348,7 +348,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
       const op = { event: "WaitForEvent", sleep: "Sleep", invoke: "InvokeFunction" }[wait.kind];
       await tx
         .insert(engineSteps)
-        .values({ runId: wait.runId, hashedId: wait.hashedId, op, result })
+        .values({ runId: wait.runId, hashedId: wait.hashedId, name: wait.stepName, op, result })
         .onConflictDoNothing();
       await tx
         .update(engineRuns)
@@ -756,7 +756,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
   ): Promise<void> {
     const inserted = await this.db
       .insert(engineWaits)
-      .values({ ...wait, runId: run.id, hashedId: op.id })
+      .values({ ...wait, runId: run.id, hashedId: op.id, stepName: op.displayName ?? op.name ?? null })
       .onConflictDoNothing()
       .returning({ id: engineWaits.id });
     // The SDK may report a wait again from a memo read just before the wait was resolved: a wait

@@ -91,9 +91,6 @@ export const produceVideo = inngest.createFunction(
         }),
       ),
     );
-    await step.run("open-clips-gate", async () =>
-      setJobStatus(await getRuntime(), jobId, "awaiting_clips_approval"),
-    );
     await gate("clips");
 
     await step.run("start-narration", async () => setJobStatus(await getRuntime(), jobId, "narrating"));

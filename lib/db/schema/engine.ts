@@ -94,6 +94,8 @@ export const engineWaits = pgTable(
       .notNull()
       .references(() => engineRuns.id, { onDelete: "cascade" }),
     hashedId: text("hashed_id").notNull(),
+    /** The step's name as the SDK reported it (shown on the Runs page once memoized). */
+    stepName: text("step_name"),
     kind: text("kind").$type<EngineWaitKind>().notNull().default("event"),
     /** Event name for kind "event"; empty otherwise. */
     eventName: text("event_name").notNull(),

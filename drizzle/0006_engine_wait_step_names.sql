@@ -1,0 +1,1 @@
+ALTER TABLE "engine_waits" ADD COLUMN "step_name" text;
