@@ -3,9 +3,11 @@ import type { BenchSection } from "../types";
 import { runAssemblyBench } from "./assembly";
 import { runDedupBench } from "./dedup";
 import { runEngineBench } from "./engine";
+import { runPipelineBench } from "./pipeline";
 
 export const SECTIONS: Record<string, BenchSection> = {
   assembly: runAssemblyBench,
   engine: runEngineBench,
   dedup: runDedupBench,
+  pipeline: runPipelineBench,
 };

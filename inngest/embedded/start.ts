@@ -15,6 +15,8 @@ export interface StartEngineOptions {
   /** URL the serve() route is reachable at; recorded in function configs. */
   serveUrl?: string;
   log?: (message: string, data?: Record<string, unknown>) => void;
+  /** SDK requests in flight at once; default KADR_ENGINE_PARALLELISM. */
+  parallelism?: number;
 }
 
 /** Creates, syncs and starts the executor; stop it with `executor.stop()`. */
@@ -25,7 +27,7 @@ export async function startEmbeddedEngine(options: StartEngineOptions): Promise<
     db: options.db,
     signingKey: embeddedSigningKey(),
     handler: toServeHandler(handler),
-    parallelism: env.KADR_ENGINE_PARALLELISM,
+    parallelism: options.parallelism ?? env.KADR_ENGINE_PARALLELISM,
     log: options.log,
   });
   await executor.start(options.serveUrl ?? "http://127.0.0.1:3000/api/inngest");
