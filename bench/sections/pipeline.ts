@@ -31,6 +31,12 @@ const GOAL = 1.1;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Runs `work` after the fake provider's latency. */
+async function afterLatency<T>(work: () => T | Promise<T>): Promise<T> {
+  await sleep(LATENCY_MS);
+  return work();
+}
+
 /** Local providers behind a fixed per-call latency, returning pre-made media for images, clips and speech. */
 async function latencyProviders(workDir: string): Promise<Providers> {
   const local = getProviders({});
@@ -50,15 +56,13 @@ async function latencyProviders(workDir: string): Promise<Providers> {
   return {
     llm: {
       name: "bench",
-      writeScript: async (input) => (await sleep(LATENCY_MS), local.llm.writeScript(input)),
-      planSegments: async (input) => (await sleep(LATENCY_MS), local.llm.planSegments(input)),
+      writeScript: (input) => afterLatency(() => local.llm.writeScript(input)),
+      planSegments: (input) => afterLatency(() => local.llm.planSegments(input)),
     },
     // Distinct bytes per prompt, so every segment stores its own asset.
     image: {
       name: "bench",
-      renderImage: async (input) => (
-        await sleep(LATENCY_MS), Buffer.concat([image, Buffer.from(input.prompt)])
-      ),
+      renderImage: (input) => afterLatency(() => Buffer.concat([image, Buffer.from(input.prompt)])),
     },
     video: {
       name: "bench",
@@ -67,7 +71,7 @@ async function latencyProviders(workDir: string): Promise<Providers> {
         fs.copyFileSync(clipPath, input.outPath);
       },
     },
-    tts: { name: "bench", synthesize: async () => (await sleep(LATENCY_MS), speech) },
+    tts: { name: "bench", synthesize: () => afterLatency(() => speech) },
   };
 }
 
