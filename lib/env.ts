@@ -5,7 +5,8 @@
  */
 import { z } from "zod";
 
-const emptyAsUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+/** Treats a blank variable as unset (zod preprocess step shared by every config schema). */
+export const emptyAsUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
 /** A provider name, case-insensitive and trimmed as `getProviders` reads it; the first is the default. */
 const providerChoice = <T extends string>(names: readonly [T, ...T[]]) =>

@@ -16,6 +16,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { emptyAsUndefined, envSchema } from "@/lib/env";
 
 /** What the auth layer needs to know; times in seconds. */
 export interface AuthConfig {
@@ -30,7 +31,6 @@ export interface AuthConfig {
   loginMaxAgeSeconds: number;
 }
 
-const emptyAsUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 const seconds = (fallback: number) =>
   z.preprocess(
     emptyAsUndefined,
@@ -43,20 +43,9 @@ const seconds = (fallback: number) =>
   );
 
 const AuthEnvSchema = z.object({
-  TELEGRAM_BOT_TOKEN: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .regex(/^\d+:[\w-]+$/, "TELEGRAM_BOT_TOKEN must look like 123456:ABC-DEF…")
-      .optional(),
-  ),
-  TELEGRAM_BOT_USERNAME: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .regex(/^@?\w{3,64}$/, "TELEGRAM_BOT_USERNAME must be a bot username")
-      .optional(),
-  ),
+  // The Telegram variables are declared once, in lib/env.ts.
+  TELEGRAM_BOT_TOKEN: envSchema.shape.TELEGRAM_BOT_TOKEN,
+  TELEGRAM_BOT_USERNAME: envSchema.shape.TELEGRAM_BOT_USERNAME,
   KADR_SESSION_SECRET: z.preprocess(
     emptyAsUndefined,
     z.string().min(16, "KADR_SESSION_SECRET must have at least 16 characters").optional(),
