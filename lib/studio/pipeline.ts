@@ -190,7 +190,7 @@ async function loadSegment(db: Db, jobId: string, index: number): Promise<Segmen
   return segment;
 }
 
-async function loadAsset(db: Db, assetId: string): Promise<Asset> {
+export async function loadAsset(db: Db, assetId: string): Promise<Asset> {
   const [asset] = await db.select().from(assets).where(eq(assets.id, assetId));
   if (!asset) throw new Error(`Asset ${assetId} is missing`);
   return asset;
@@ -214,7 +214,7 @@ interface NewAsset {
 }
 
 /** Stores bytes (buffer or file) as an asset row, reusing the row of an identical earlier request. */
-async function storeAsset(rt: Runtime, source: Buffer | string, meta: NewAsset): Promise<Asset> {
+export async function storeAsset(rt: Runtime, source: Buffer | string, meta: NewAsset): Promise<Asset> {
   const db = dbOf(rt);
   const blob =
     typeof source === "string"
