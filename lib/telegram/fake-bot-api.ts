@@ -10,6 +10,23 @@
  * web_app URLs, callback_data ≤ 64 bytes), callback queries answered once. It answers with
  * realistic Message objects (message_id increasing per chat, video file_id / file_unique_id), and
  * can be told to fail the next call of a method, e.g. with 429 and parameters.retry_after.
+ *
+ * Payments in Telegram Stars (https://core.telegram.org/bots/payments-stars): sendInvoice is checked
+ * as https://core.telegram.org/bots/api#sendinvoice documents it — title 1–32 and description 1–255
+ * characters, payload 1–128 bytes, a 3-letter currency, prices of whole positive amounts; for
+ * currency "XTR" provider_token must be empty or absent, prices must hold exactly one item and tips
+ * are refused; an inline keyboard must start with a `pay` button. answerPreCheckoutQuery
+ * (https://core.telegram.org/bots/api#answerprecheckoutquery) accepts each injected query once, and
+ * `error_message` is required with ok = false. `preCheckoutUpdate` / `successfulPaymentUpdate`
+ * build the updates Telegram sends while the user pays. Error texts follow Telegram's where known
+ * (STARS_INVOICE_INVALID, INVOICE_PAYLOAD_INVALID) and are descriptive otherwise.
+ *
+ * Long polling (https://core.telegram.org/bots/api#getupdates): `enqueue(update)` queues an update;
+ * getUpdates returns queued updates with update_id ≥ offset (a positive offset confirms and forgets
+ * the earlier ones, a negative one keeps only the last −offset), at most `limit` (1–100, default
+ * 100), and with `timeout` > 0 holds the request up to that many seconds until an update arrives.
+ * A second concurrent getUpdates ends the first with 409 "terminated by other getUpdates request";
+ * getUpdates while a webhook is set (setWebhook with a url) answers 409 as Telegram does.
  */
 import { randomBytes } from "node:crypto";
 import http from "node:http";
@@ -50,6 +67,13 @@ export interface FakeMessage {
   /** Normalized reply markup (JSON text) for the "not modified" comparison. */
   replyMarkup?: string;
   video?: { file_id: string; file_unique_id: string; file_size: number };
+  invoice?: {
+    title: string;
+    description: string;
+    start_parameter: string;
+    currency: string;
+    total_amount: number;
+  };
   photo?: { file_id: string; file_unique_id: string; width: number; height: number; file_size?: number }[];
 }
 
@@ -123,7 +147,40 @@ const INLINE_BUTTON_ACTIONS = [
   "callback_game",
   "pay",
 ];
-const JSON_FIELDS = new Set(["reply_markup", "media", "menu_button", "commands", "link_preview_options"]);
+const JSON_FIELDS = new Set([
+  "reply_markup",
+  "media",
+  "menu_button",
+  "commands",
+  "link_preview_options",
+  "prices",
+  "suggested_tip_amounts",
+  "allowed_updates",
+]);
+
+/** A user as the update builders take it (a private chat with the bot has the user's id). */
+export interface FakeUser {
+  id: number;
+  first_name?: string;
+  language_code?: string;
+}
+
+/** What a paid invoice carries into pre_checkout_query and successful_payment. */
+export interface FakeInvoicePayment {
+  currency: string;
+  /** In the smallest units of the currency; whole Stars for XTR. */
+  total_amount: number;
+  invoice_payload: string;
+}
+
+/** A queued update (the shape Telegram sends; only update_id is looked at). */
+export type FakeUpdate = { update_id: number } & Record<string, unknown>;
+
+/** A getUpdates request held open by its `timeout`. */
+interface PendingPoll {
+  wake: () => void;
+  terminate: () => void;
+}
 
 /**
  * Parses Telegram-flavoured HTML and returns the visible text.
@@ -221,8 +278,13 @@ export class FakeBotApi {
   private readonly messages = new Map<string, FakeMessage>();
   private readonly files = new Map<string, StoredFile>();
   private readonly pendingCallbackQueries = new Set<string>();
+  private readonly pendingPreCheckoutQueries = new Set<string>();
   private readonly failures = new Map<string, BotApiResponse[]>();
   private nextUpdateId = 1;
+  private readonly updateQueue: FakeUpdate[] = [];
+  private pendingPoll: PendingPoll | undefined;
+  private webhookUrl = "";
+  private closed = false;
 
   private constructor(options: FakeBotApiOptions) {
     this.botId = 7_000_000_001;
@@ -269,9 +331,26 @@ export class FakeBotApi {
     };
   }
 
-  /** Stops the server. */
+  /** Stops the server (a held getUpdates is answered first). */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    this.closed = true;
+    this.pendingPoll?.wake();
+    await new Promise<void>((resolve) => {
+      this.server?.close(() => resolve());
+      this.server?.closeIdleConnections();
+    });
+  }
+
+  /** Queues an update for getUpdates (long polling) and wakes a held request. */
+  enqueue<U extends FakeUpdate>(update: U): U {
+    this.updateQueue.push(update);
+    this.pendingPoll?.wake();
+    return update;
+  }
+
+  /** Updates queued and not yet confirmed by a getUpdates offset. */
+  get queuedUpdates(): readonly FakeUpdate[] {
+    return this.updateQueue;
   }
 
   /** Calls of one method, in arrival order. */
@@ -304,7 +383,7 @@ export class FakeBotApi {
   }
 
   /** A private-chat text message update from `user` (chat id = user id). */
-  textUpdate(user: { id: number; first_name?: string; language_code?: string }, text: string) {
+  textUpdate(user: FakeUser, text: string) {
     const chat = { id: user.id, type: "private" as const, first_name: user.first_name ?? "Test" };
     const message_id = this.allocateMessageId(user.id);
     const entities = text.startsWith("/")
@@ -329,11 +408,7 @@ export class FakeBotApi {
   }
 
   /** A callback query update (an inline button pressed on message `messageId`); its id is answerable once. */
-  callbackUpdate(
-    user: { id: number; first_name?: string; language_code?: string },
-    messageId: number,
-    data: string,
-  ) {
+  callbackUpdate(user: FakeUser, messageId: number, data: string) {
     const id = randomBytes(8).toString("hex");
     this.pendingCallbackQueries.add(id);
     const stored = this.message(user.id, messageId);
@@ -362,6 +437,55 @@ export class FakeBotApi {
   /** Ids of callback queries that were delivered but not answered yet. */
   get unansweredCallbackQueries(): string[] {
     return [...this.pendingCallbackQueries];
+  }
+
+  /**
+   * A pre_checkout_query update (the user pressed Pay on an invoice); its id is answerable once
+   * with answerPreCheckoutQuery (https://core.telegram.org/bots/api#precheckoutquery).
+   */
+  preCheckoutUpdate(user: FakeUser, payment: FakeInvoicePayment) {
+    const id = randomBytes(8).toString("hex");
+    this.pendingPreCheckoutQueries.add(id);
+    return {
+      update_id: this.nextUpdateId++,
+      pre_checkout_query: { id, from: this.userOf(user), ...payment },
+    };
+  }
+
+  /**
+   * A service message with `successful_payment` (https://core.telegram.org/bots/api#successfulpayment)
+   * in the user's private chat. Deliver the returned object twice to simulate a redelivery.
+   * @param chargeId telegram_payment_charge_id (default: a new random one).
+   */
+  successfulPaymentUpdate(user: FakeUser, payment: FakeInvoicePayment, chargeId?: string) {
+    return {
+      update_id: this.nextUpdateId++,
+      message: {
+        message_id: this.allocateMessageId(user.id),
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: user.id, type: "private" as const, first_name: user.first_name ?? "Test" },
+        from: this.userOf(user),
+        successful_payment: {
+          ...payment,
+          telegram_payment_charge_id: chargeId ?? `stxFake${randomBytes(12).toString("base64url")}`,
+          provider_payment_charge_id: "",
+        },
+      },
+    };
+  }
+
+  /** Ids of pre-checkout queries that were delivered but not answered yet. */
+  get unansweredPreCheckoutQueries(): string[] {
+    return [...this.pendingPreCheckoutQueries];
+  }
+
+  private userOf(user: FakeUser) {
+    return {
+      id: user.id,
+      is_bot: false as const,
+      first_name: user.first_name ?? "Test",
+      language_code: user.language_code,
+    };
   }
 
   private allocateMessageId(chatId: number): number {
@@ -400,7 +524,11 @@ export class FakeBotApi {
       else {
         const tooBig = [...uploads.values()].find((u) => u.bytes > this.maxUploadBytes);
         if (tooBig) throw new TelegramError(413, "Request Entity Too Large");
-        response = { ok: true, result: this.dispatch(method, params, uploads) };
+        const result =
+          method === "getUpdates"
+            ? await this.getUpdates(params, res)
+            : this.dispatch(method, params, uploads);
+        response = { ok: true, result };
       }
     } catch (err) {
       if (!(err instanceof TelegramError)) throw err;
@@ -419,9 +547,20 @@ export class FakeBotApi {
         return this.setMyCommands(p);
       case "setChatMenuButton":
         return this.setChatMenuButton(p);
-      case "deleteWebhook":
       case "setWebhook":
+        this.webhookUrl = typeof p.url === "string" ? p.url : "";
+        if (p.drop_pending_updates === true) this.updateQueue.length = 0;
         return true;
+      case "deleteWebhook":
+        this.webhookUrl = "";
+        if (p.drop_pending_updates === true) this.updateQueue.length = 0;
+        return true;
+      case "getWebhookInfo":
+        return {
+          url: this.webhookUrl,
+          has_custom_certificate: false,
+          pending_update_count: this.updateQueue.length,
+        };
       case "sendChatAction":
         this.chatId(p);
         if (!CHAT_ACTIONS.has(String(p.action))) throw badRequest("wrong parameter action in request");
@@ -454,6 +593,10 @@ export class FakeBotApi {
       }
       case "sendMediaGroup":
         return this.sendMediaGroup(p, uploads);
+      case "sendInvoice":
+        return this.sendInvoice(p);
+      case "answerPreCheckoutQuery":
+        return this.answerPreCheckoutQuery(p);
       default:
         throw new TelegramError(404, "Not Found: method not found");
     }
@@ -591,6 +734,121 @@ export class FakeBotApi {
       ...this.store(chatId, { caption, ...this.mediaOf(file, item) }, undefined),
       media_group_id: mediaGroupId,
     }));
+  }
+
+  /**
+   * getUpdates: see the module comment.
+   * @throws TelegramError 409 while a webhook is set, or when a newer getUpdates replaces this one.
+   */
+  private async getUpdates(p: Record<string, unknown>, res: http.ServerResponse): Promise<FakeUpdate[]> {
+    if (this.webhookUrl) {
+      throw new TelegramError(
+        409,
+        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      );
+    }
+    this.pendingPoll?.terminate();
+    const offset = Number(p.offset ?? 0);
+    if (offset > 0) {
+      while (this.updateQueue.length && this.updateQueue[0]!.update_id < offset) this.updateQueue.shift();
+    } else if (offset < 0) {
+      this.updateQueue.splice(0, Math.max(0, this.updateQueue.length + offset));
+    }
+    const limit = Math.min(100, Math.max(1, Number(p.limit ?? 100) || 100));
+    const timeoutMs = Math.max(0, Number(p.timeout ?? 0)) * 1000;
+    if (!this.updateQueue.length && timeoutMs > 0 && !this.closed) {
+      let terminated = false;
+      let poll: PendingPoll | undefined;
+      await new Promise<void>((resolve) => {
+        const finish = () => {
+          clearTimeout(timer);
+          res.off("close", finish);
+          resolve();
+        };
+        const timer = setTimeout(finish, timeoutMs);
+        poll = {
+          wake: finish,
+          terminate: () => {
+            terminated = true;
+            finish();
+          },
+        };
+        this.pendingPoll = poll;
+        res.on("close", finish);
+      });
+      if (this.pendingPoll === poll) this.pendingPoll = undefined;
+      if (terminated) {
+        throw new TelegramError(
+          409,
+          "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+        );
+      }
+    }
+    const allowed = Array.isArray(p.allowed_updates) ? (p.allowed_updates as string[]) : [];
+    return this.updateQueue
+      .slice(0, limit)
+      .filter((u) => !allowed.length || Object.keys(u).some((k) => allowed.includes(k)));
+  }
+
+  /** sendInvoice with Telegram's checks; see the module comment. */
+  private sendInvoice(p: Record<string, unknown>) {
+    const chatId = this.chatId(p);
+    const title = typeof p.title === "string" ? p.title : "";
+    if ([...title].length < 1 || [...title].length > 32)
+      throw badRequest("invoice title must be 1-32 characters");
+    const description = typeof p.description === "string" ? p.description : "";
+    if ([...description].length < 1 || [...description].length > 255) {
+      throw badRequest("invoice description must be 1-255 characters");
+    }
+    const payload = typeof p.payload === "string" ? p.payload : "";
+    const payloadBytes = Buffer.byteLength(payload);
+    if (payloadBytes < 1 || payloadBytes > 128) throw badRequest("INVOICE_PAYLOAD_INVALID");
+    const currency = String(p.currency ?? "");
+    if (!/^[A-Z]{3}$/.test(currency)) throw badRequest("CURRENCY_INVALID");
+    const prices = p.prices;
+    if (!Array.isArray(prices) || prices.length === 0) throw badRequest("can't parse prices JSON object");
+    for (const price of prices as { label?: unknown; amount?: unknown }[]) {
+      if (typeof price?.label !== "string" || !price.label) throw badRequest("price label must be non-empty");
+      if (!Number.isSafeInteger(price.amount) || Number(price.amount) <= 0) {
+        throw badRequest("CURRENCY_TOTAL_AMOUNT_INVALID");
+      }
+    }
+    const providerToken = p.provider_token ?? "";
+    if (currency === "XTR") {
+      if (providerToken !== "") throw badRequest("STARS_INVOICE_INVALID");
+      if (prices.length !== 1) throw badRequest("STARS_INVOICE_INVALID");
+      if (p.max_tip_amount !== undefined && Number(p.max_tip_amount) !== 0) {
+        throw badRequest("STARS_INVOICE_INVALID");
+      }
+    } else if (typeof providerToken !== "string" || !providerToken) {
+      throw badRequest("PAYMENT_PROVIDER_INVALID");
+    }
+    const markup = p.reply_markup as { inline_keyboard?: Record<string, unknown>[][] } | undefined;
+    const first = markup?.inline_keyboard?.[0]?.[0];
+    if (markup?.inline_keyboard?.flat().length && first?.pay !== true) {
+      throw badRequest("the first button in the inline keyboard must be a Pay button");
+    }
+    const total_amount = (prices as { amount: number }[]).reduce((sum, price) => sum + price.amount, 0);
+    const invoice = {
+      title,
+      description,
+      start_parameter: typeof p.start_parameter === "string" ? p.start_parameter : "",
+      currency,
+      total_amount,
+    };
+    return this.store(chatId, { invoice }, p.reply_markup);
+  }
+
+  private answerPreCheckoutQuery(p: Record<string, unknown>) {
+    const id = String(p.pre_checkout_query_id ?? "");
+    if (typeof p.ok !== "boolean") throw badRequest('parameter "ok" is required');
+    if (!p.ok && (typeof p.error_message !== "string" || !p.error_message.trim())) {
+      throw badRequest("error_message must be non-empty if ok is false");
+    }
+    if (!this.pendingPreCheckoutQueries.delete(id)) {
+      throw badRequest("query is too old and response timeout expired or query ID is invalid");
+    }
+    return true;
   }
 
   private setMyCommands(p: Record<string, unknown>) {

@@ -35,6 +35,8 @@ export const callbackData = {
   cancel: (jobId: string) => `cancel:${jobId}`,
   keep: (jobId: string) => `keep:${jobId}`,
   newVideo: () => "new",
+  /** `buy` opens the pack chooser; `buy:<packId>` sends that pack's invoice. */
+  buy: (packId?: string) => (packId ? `buy:${packId}` : "buy"),
 };
 
 /** [Open storyboard] for a job, or undefined (no keyboard) without an https PUBLIC_URL. */

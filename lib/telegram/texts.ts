@@ -3,6 +3,8 @@
  * needs (https://core.telegram.org/bots/api#html-style). Messages that embed user text are HTML and
  * escape it; long plain texts (the script) are sent without a parse mode.
  */
+
+import { estimateJob } from "@/lib/credits/pricing";
 import type { JobStatus } from "@/lib/db/schema";
 import type { JobView } from "@/lib/studio/jobs";
 
@@ -33,7 +35,8 @@ export function keyboardActionOf(text: string): KeyboardAction | undefined {
   return undefined;
 }
 
-const STATUS_LABELS: Record<ChatLanguage, Record<JobStatus, string>> = {
+// "expired" is listed even where JobStatus does not name it yet (a gate timeout is being added).
+const STATUS_LABELS: Record<ChatLanguage, Record<JobStatus | "expired", string>> = {
   en: {
     queued: "⏳ queued",
     scripting: "✍️ writing the script",
@@ -48,6 +51,7 @@ const STATUS_LABELS: Record<ChatLanguage, Record<JobStatus, string>> = {
     completed: "✅ done",
     failed: "❌ failed",
     cancelled: "✖️ cancelled",
+    expired: "⌛ expired: no approval in time",
   },
   ru: {
     queued: "⏳ в очереди",
@@ -63,6 +67,7 @@ const STATUS_LABELS: Record<ChatLanguage, Record<JobStatus, string>> = {
     completed: "✅ готово",
     failed: "❌ ошибка",
     cancelled: "✖️ отменено",
+    expired: "⌛ истекло: не одобрено вовремя",
   },
 };
 
@@ -76,6 +81,7 @@ const T = {
     newVideo: "New video",
     approve: "✅ Approve",
     sendTopic: "Send me the topic of the new video.",
+    tooManyJobs: (message: string, _seconds: number) => message,
     plan: (segments: number, seconds: number, aspect: string) =>
       `Plan: ${segments} segments × ${seconds} s ≈ ${Math.round(segments * seconds)} s, ${aspect}`,
     counts: "images {images} · clips {clips} · narration {narration}",
@@ -100,6 +106,28 @@ const T = {
     tooBig: (megabytes: number) =>
       `The video is ${megabytes} MB, too big to send here. Watch and download it in the studio:`,
     failedJob: (reason: string) => `The video failed: ${reason}`,
+    cost: (credits: number) => `Cost: ${credits} credits`,
+    balanceLine: (available: number, reserved: number) =>
+      `Your credits: ${available} available, ${reserved} reserved.`,
+    balance: (available: number, reserved: number) =>
+      `💳 Credits: ${available} available, ${reserved} reserved for videos in progress.`,
+    buyCredits: "⭐ Buy credits",
+    choosePack: "Choose a pack of credits, paid in Telegram Stars:",
+    packButton: (credits: number, stars: number) => `${credits} credits · ${stars} ⭐`,
+    invoiceTitle: (credits: number) => `${credits} Kadr credits`,
+    invoiceDescription: (credits: number, seconds: number, perVideo: number) =>
+      `${credits} credits for making videos in Kadr. A ${seconds}-second video costs about ${perVideo} credits.`,
+    invoiceLabel: (credits: number) => `${credits} credits`,
+    unknownPack: "This offer is no longer available. Send /buy to see the current packs.",
+    paid: (credits: number, available: number) =>
+      `✅ ${credits} credits added. You now have ${available} credits available.`,
+    paymentNotRecognized: (chargeId: string) =>
+      `The payment went through, but I don't recognize what it was for. Please write to support and quote this id: ${chargeId}`,
+    notEnoughCredits: (needed: number, balance: number, shortfall: number) =>
+      `Not enough credits: this video needs ${needed} and you have ${balance}. Top up at least ${shortfall} credits to start it.`,
+    cancelledWithBalance: (available: number) =>
+      `Cancelled. Unused credits go back to you; you now have ${available} credits available.`,
+    cancelFailed: (reason: string) => `Could not cancel: ${reason}`,
   },
   ru: {
     welcome:
@@ -110,6 +138,8 @@ const T = {
     newVideo: "Новое видео",
     approve: "✅ Одобрить",
     sendTopic: "Пришлите тему нового видео.",
+    tooManyJobs: (_message: string, seconds: number) =>
+      `Сейчас нельзя начать ещё одно видео: достигнут лимит. Попробуйте снова через ${waitRu(seconds)}.`,
     plan: (segments: number, seconds: number, aspect: string) =>
       `План: ${segments} сегм. × ${seconds} с ≈ ${Math.round(segments * seconds)} с, ${aspect}`,
     counts: "кадры {images} · клипы {clips} · озвучка {narration}",
@@ -134,8 +164,45 @@ const T = {
     tooBig: (megabytes: number) =>
       `Видео весит ${megabytes} МБ — слишком много для отправки сюда. Смотрите и скачивайте в студии:`,
     failedJob: (reason: string) => `Видео не получилось: ${reason}`,
+    cost: (credits: number) => `Стоимость: ${credits} кредитов`,
+    balanceLine: (available: number, reserved: number) =>
+      `Ваши кредиты: ${available} доступно, ${reserved} зарезервировано.`,
+    balance: (available: number, reserved: number) =>
+      `💳 Кредиты: ${available} доступно, ${reserved} зарезервировано под видео в работе.`,
+    buyCredits: "⭐ Купить кредиты",
+    choosePack: "Выберите пакет кредитов, оплата в Telegram Stars:",
+    packButton: (credits: number, stars: number) => `${credits} кредитов · ${stars} ⭐`,
+    invoiceTitle: (credits: number) => `${credits} кредитов Kadr`,
+    invoiceDescription: (credits: number, seconds: number, perVideo: number) =>
+      `${credits} кредитов на создание видео в Kadr. Видео на ${seconds} с стоит около ${perVideo} кредитов.`,
+    invoiceLabel: (credits: number) => `${credits} кредитов`,
+    unknownPack: "Это предложение больше недоступно. Отправьте /buy, чтобы увидеть актуальные пакеты.",
+    paid: (credits: number, available: number) =>
+      `✅ Зачислено ${credits} кредитов. Теперь доступно ${available}.`,
+    paymentNotRecognized: (chargeId: string) =>
+      `Оплата прошла, но я не понимаю, за что она. Напишите в поддержку и укажите этот идентификатор: ${chargeId}`,
+    notEnoughCredits: (needed: number, balance: number, shortfall: number) =>
+      `Не хватает кредитов: для этого видео нужно ${needed}, а у вас ${balance}. Пополните баланс хотя бы на ${shortfall}, чтобы начать.`,
+    cancelledWithBalance: (available: number) =>
+      `Отменено. Неизрасходованные кредиты возвращаются; сейчас доступно ${available}.`,
+    cancelFailed: (reason: string) => `Не удалось отменить: ${reason}`,
   },
 } as const;
+
+/** "45 секунд", "1 минуту", "13 минут" (whole minutes, rounded up, from 60 s on). */
+export function waitRu(seconds: number): string {
+  if (seconds < 60) return `${seconds} ${plural(seconds, "секунду", "секунды", "секунд")}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} ${plural(minutes, "минуту", "минуты", "минут")}`;
+}
+
+function plural(n: number, one: string, few: string, many: string): string {
+  const mod10 = n % 10;
+  const mod100 = n % 100;
+  if (mod10 === 1 && mod100 !== 11) return one;
+  if (mod10 >= 2 && mod10 <= 4 && (mod100 < 12 || mod100 > 14)) return few;
+  return many;
+}
 
 /** The phrase book of one language. */
 export function texts(language: ChatLanguage) {
@@ -144,7 +211,7 @@ export function texts(language: ChatLanguage) {
 
 /** A job status in words, e.g. "🖼 rendering images". */
 export function statusLabel(status: JobStatus, language: ChatLanguage): string {
-  return STATUS_LABELS[language][status];
+  return STATUS_LABELS[language][status] ?? status;
 }
 
 /** Stage counts as "images 2/3 · clips 0/3 · narration 0/3". */
@@ -157,7 +224,8 @@ export function countsLine(view: JobView, language: ChatLanguage): string {
 }
 
 /**
- * The job's progress message (Telegram HTML): topic, plan, status and stage counts. Edited in
+ * The job's progress message (Telegram HTML): topic, plan, cost estimate in credits
+ * (lib/credits/pricing.ts `estimateJob` of the job's format), status and stage counts. Edited in
  * place as the job moves on, so it must be a pure function of the job's state.
  */
 export function progressText(view: JobView, language: ChatLanguage): string {
@@ -165,6 +233,7 @@ export function progressText(view: JobView, language: ChatLanguage): string {
   const lines = [
     `🎬 <b>${escapeHtml(job.script?.title || job.topic)}</b>`,
     escapeHtml(T[language].plan(job.segmentCount, job.segmentSeconds, job.aspect)),
+    escapeHtml(T[language].cost(estimateJob(job).total)),
     statusLabel(job.status, language),
     countsLine(view, language),
   ];

@@ -9,17 +9,28 @@
  * - Any other text is a topic: a job is created through the studio service (createJob), the chat
  *   subscribes to it, and the reply — plan, status, stage counts, [Open storyboard] — becomes the
  *   job's progress message, edited in place later by the notifier (notifier.ts).
+ *   The reply also shows the job's cost in credits and the user's balance. When createJob refuses
+ *   — InsufficientCreditsError (not enough credits; the reply carries a [Buy credits] button) or
+ *   RateLimitedError (too many videos) — the bot answers in the user's language and goes on.
  * - Status / Approve / Reject act on the chat's current job; Approve at a gate with failed
- *   segments offers a retry instead (approveGate refuses such gates); Reject asks first.
+ *   segments offers a retry instead (approveGate refuses such gates); Reject asks first, then
+ *   cancels (cancelJob) and reports the outcome with the balance.
+ * - /balance: credits available and reserved. /buy (or the [Buy credits] button): the packs of
+ *   payments.ts as buttons; a pack sends a Telegram Stars invoice (`/buy 500` sends it at once).
+ *   pre_checkout_query is answered ok for a known pack at its price, refused otherwise;
+ *   `successful_payment` grants the pack's credits once per charge id and replies with the balance.
  * - Every callback query is answered (https://core.telegram.org/bots/api#answercallbackquery).
  * - Outgoing calls pass Kadr's flow control (flow-control.ts): ≤ 1 message/s per chat, ≤ 30/s
  *   overall, 429 retried after retry_after (capped).
  */
 import { Bot, type Context, InlineKeyboard, Keyboard } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
+import { balance, InsufficientCreditsError } from "@/lib/credits/ledger";
+import { estimateJob } from "@/lib/credits/pricing";
 import type { User } from "@/lib/db/schema";
 import { GATES, type Gate } from "@/lib/db/schema";
 import { AppError, isClientError } from "@/lib/errors";
+import { RateLimitedError } from "@/lib/limits/rate-limited-error";
 import {
   approveGate,
   cancelJob,
@@ -31,10 +42,20 @@ import {
   type StudioDeps,
 } from "@/lib/studio/jobs";
 import type { CreateJobInput } from "@/lib/studio/schemas";
-import { upsertTelegramUser } from "@/lib/studio/users";
+import { findTelegramUser, languageFromCode, upsertTelegramUser } from "@/lib/studio/users";
 import { sharedFlowControl } from "../api";
 import type { FlowControlOptions } from "../flow-control";
 import { callbackData, JOB_ID_PATTERN, miniAppUrl, storyboardKeyboard } from "../links";
+import {
+  CREDIT_PACKS,
+  type CreditPack,
+  checkoutPack,
+  creditPayment,
+  invoicePayload,
+  packOfCredits,
+  packOfPayload,
+  STARS_CURRENCY,
+} from "../payments";
 import { currentJobOfChat, setProgressMessage, subscribeChat } from "../subscriptions";
 import {
   type ChatLanguage,
@@ -53,6 +74,8 @@ export interface BotDeps extends StudioDeps {
   jobDefaults?: Pick<CreateJobInput, "segmentCount" | "segmentSeconds" | "aspect">;
   /** Limiter and retry settings (the first bot or client of a token in a process sets them). */
   flowControl?: FlowControlOptions;
+  /** Credit packs sold for Telegram Stars (default CREDIT_PACKS of payments.ts). */
+  creditPacks?: readonly CreditPack[];
   /** Where unexpected handler errors go (default console.error). */
   log?: (message: string, err: unknown) => void;
 }
@@ -111,7 +134,9 @@ export function createBot(options: CreateBotOptions): Bot {
   };
   const languageOf = (user: User): ChatLanguage => (user.language === "ru" ? "ru" : "en");
 
-  // Error boundary: a failing handler never fails the update (the webhook answers 200).
+  // Error boundary: a failing handler never fails the update (the webhook answers 200) — except a
+  // successful payment that could not be credited: that update fails, so the webhook answers 500
+  // and Telegram delivers it again (crediting is idempotent on the charge id).
   bot.use(async (ctx, next) => {
     try {
       await next();
@@ -121,8 +146,49 @@ export function createBot(options: CreateBotOptions): Bot {
         return;
       }
       log(`telegram update ${ctx.update.update_id} failed`, err);
+      if (ctx.message?.successful_payment) throw err;
     }
   });
+  // Long polling reports failed updates here instead of stopping the bot.
+  bot.catch((err) => log(`telegram update ${err.ctx.update.update_id} failed`, err.error));
+
+  const packs = deps.creditPacks ?? CREDIT_PACKS;
+  const defaultFormat = {
+    segmentCount: deps.jobDefaults?.segmentCount ?? 10,
+    segmentSeconds: deps.jobDefaults?.segmentSeconds ?? 5,
+  };
+
+  /** [Buy credits]: opens the pack chooser. */
+  const buyKeyboard = (language: ChatLanguage) =>
+    new InlineKeyboard().text(texts(language).buyCredits, callbackData.buy());
+
+  /** One button per pack; each sends that pack's invoice. */
+  const sendPackChooser = async (ctx: Context, language: ChatLanguage) => {
+    const t = texts(language);
+    const keyboard = InlineKeyboard.from(
+      packs.map((pack) => [
+        InlineKeyboard.text(t.packButton(pack.credits, pack.stars), callbackData.buy(pack.id)),
+      ]),
+    );
+    await ctx.reply(t.choosePack, { reply_markup: keyboard });
+  };
+
+  /**
+   * Sends a Telegram Stars invoice for one pack (https://core.telegram.org/bots/api#sendinvoice):
+   * currency XTR, provider_token "" and exactly one LabeledPrice of `pack.stars` Stars.
+   */
+  const sendInvoice = async (ctx: Context, language: ChatLanguage, pack: CreditPack) => {
+    const t = texts(language);
+    const perVideo = estimateJob(defaultFormat).total;
+    await ctx.replyWithInvoice(
+      t.invoiceTitle(pack.credits),
+      t.invoiceDescription(pack.credits, defaultFormat.segmentCount * defaultFormat.segmentSeconds, perVideo),
+      invoicePayload(pack),
+      STARS_CURRENCY,
+      [{ label: t.invoiceLabel(pack.credits), amount: pack.stars }],
+      { provider_token: "" },
+    );
+  };
 
   const sendWelcome = async (ctx: Context, language: ChatLanguage) => {
     const t = texts(language);
@@ -181,14 +247,33 @@ export function createBot(options: CreateBotOptions): Bot {
   const onTopic = async (ctx: Context, topic: string) => {
     const user = await userOf(ctx);
     const language = languageOf(user);
-    const job = await createJob(deps, user.id, { topic, ...deps.jobDefaults });
+    const t = texts(language);
+    let job: Awaited<ReturnType<typeof createJob>>;
+    try {
+      job = await createJob(deps, user.id, { topic, ...deps.jobDefaults });
+    } catch (err) {
+      if (err instanceof InsufficientCreditsError) {
+        await ctx.reply(t.notEnoughCredits(err.needed, err.balance, err.shortfall), {
+          reply_markup: buyKeyboard(language),
+        });
+        return;
+      }
+      if (err instanceof RateLimitedError) {
+        await ctx.reply(t.tooManyJobs(err.message, err.retryAfterSeconds));
+        return;
+      }
+      throw err;
+    }
     const subscription = await subscribeChat(deps.db, {
       jobId: job.id,
       userId: user.id,
       chatId: ctx.chat!.id,
     });
     const view = await getJobView(deps.db, job.id);
-    const message = await ctx.reply(progressText(view, language), {
+    const credits = await balance(deps.db, user.id);
+    // The balance line is in the first version only: the notifier's edits show the job's state.
+    const text = `${progressText(view, language)}\n${escapeHtml(t.balanceLine(credits.available, credits.reserved))}`;
+    const message = await ctx.reply(text, {
       parse_mode: "HTML",
       reply_markup: storyboardKeyboard(deps.publicUrl, job.id, language),
     });
@@ -215,6 +300,59 @@ export function createBot(options: CreateBotOptions): Bot {
       if (!(err instanceof AppError && err.code === "not_found")) throw err;
       await ctx.reply(texts(language).jobNotFound, { reply_markup: replyKeyboard(language) });
     }
+  });
+
+  bot.command("balance", async (ctx) => {
+    const user = await userOf(ctx);
+    const language = languageOf(user);
+    const credits = await balance(deps.db, user.id);
+    await ctx.reply(texts(language).balance(credits.available, credits.reserved), {
+      reply_markup: buyKeyboard(language),
+    });
+  });
+
+  bot.command("buy", async (ctx) => {
+    const user = await userOf(ctx);
+    const language = languageOf(user);
+    const pack = packOfCredits(Number(ctx.match.trim()), packs);
+    if (pack) return sendInvoice(ctx, language, pack);
+    return sendPackChooser(ctx, language);
+  });
+
+  // Answered at once, before anything slow: Telegram cancels the checkout after 10 s.
+  bot.on("pre_checkout_query", async (ctx) => {
+    const query = ctx.preCheckoutQuery;
+    if (checkoutPack(query, packs)) {
+      await ctx.answerPreCheckoutQuery(true);
+      return;
+    }
+    const known = await findTelegramUser(deps.db, query.from.id).catch(() => undefined);
+    const language: ChatLanguage = known ? languageOf(known) : languageFromCode(query.from.language_code);
+    log(`telegram pre-checkout refused: payload ${query.invoice_payload}`, undefined);
+    await ctx.answerPreCheckoutQuery(false, { error_message: texts(language).unknownPack });
+  });
+
+  bot.on("message:successful_payment", async (ctx) => {
+    const payment = ctx.message.successful_payment;
+    const user = await userOf(ctx);
+    const language = languageOf(user);
+    const t = texts(language);
+    const pack = packOfPayload(payment.invoice_payload, packs);
+    if (!pack || payment.currency !== STARS_CURRENCY) {
+      log(
+        `telegram payment ${payment.telegram_payment_charge_id} not credited: payload ${payment.invoice_payload}`,
+        undefined,
+      );
+      await ctx.reply(t.paymentNotRecognized(payment.telegram_payment_charge_id));
+      return;
+    }
+    const credited = await creditPayment(deps.db, {
+      userId: user.id,
+      pack,
+      chargeId: payment.telegram_payment_charge_id,
+    });
+    // A redelivered update books nothing and says nothing again.
+    if (credited.isNew) await ctx.reply(t.paid(pack.credits, credited.balance.available));
   });
 
   bot.on("message:text", async (ctx) => {
@@ -263,9 +401,21 @@ export function createBot(options: CreateBotOptions): Bot {
           )
         ).outcome;
       } else if (kind === "cancel") {
-        await cancelJob(deps, jobId, actorOf(ctx), user.id);
+        try {
+          await cancelJob(deps, jobId, actorOf(ctx), user.id);
+        } catch (err) {
+          if (!isClientError(err)) throw err;
+          toast = t.cancelFailed(err.message);
+          await ctx.editMessageText(toast);
+          return;
+        }
+        const credits = await balance(deps.db, user.id);
         toast = t.cancelled;
-        await ctx.editMessageText(t.cancelled);
+        await ctx.editMessageText(t.cancelledWithBalance(credits.available));
+      } else if (kind === "buy") {
+        const pack = packs.find((p) => p.id === jobId);
+        if (pack) await sendInvoice(ctx, languageOf(user), pack);
+        else await sendPackChooser(ctx, languageOf(user));
       } else if (kind === "keep") {
         toast = t.kept;
         await ctx.editMessageText(t.kept);
@@ -293,15 +443,24 @@ export function createBot(options: CreateBotOptions): Bot {
 }
 
 /**
- * One-time bot profile setup (polling start, or once per deployment): the /start command in
- * English and Russian (https://core.telegram.org/bots/api#setmycommands) and, with an https
+ * One-time bot profile setup (polling start, or once per deployment): the /start, /balance and
+ * /buy commands in English and Russian (https://core.telegram.org/bots/api#setmycommands) and, with an https
  * PUBLIC_URL, the default menu button opening the Mini App (https://core.telegram.org/bots/api#setchatmenubutton).
  */
 export async function configureBotProfile(bot: Bot, publicUrl: string | undefined): Promise<void> {
-  await bot.api.setMyCommands([{ command: "start", description: "Start / open the studio" }]);
-  await bot.api.setMyCommands([{ command: "start", description: "Начать / открыть студию" }], {
-    language_code: "ru",
-  });
+  await bot.api.setMyCommands([
+    { command: "start", description: "Start / open the studio" },
+    { command: "balance", description: "Your credits" },
+    { command: "buy", description: "Buy credits with Telegram Stars" },
+  ]);
+  await bot.api.setMyCommands(
+    [
+      { command: "start", description: "Начать / открыть студию" },
+      { command: "balance", description: "Ваши кредиты" },
+      { command: "buy", description: "Купить кредиты за Telegram Stars" },
+    ],
+    { language_code: "ru" },
+  );
   const studio = miniAppUrl(publicUrl);
   if (studio) {
     await bot.api.setChatMenuButton({

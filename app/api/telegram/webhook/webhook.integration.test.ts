@@ -156,7 +156,9 @@ describe("POST /api/telegram/webhook", () => {
     expect((await update(press)).status).toBe(200);
     const [after] = await handle.db.select().from(jobs).where(eq(jobs.id, job!.id));
     expect(after!.status).toBe("cancelled");
-    expect(fake.message(user.id, messageId)?.text).toBe("Cancelled.");
+    expect(fake.message(user.id, messageId)?.text).toMatch(
+      /^Cancelled\. Unused credits go back to you; you now have \d+ credits available\.$/,
+    );
     expect(fake.unansweredCallbackQueries).toEqual([]);
 
     // A deep link opens the job; an unknown id says so.
