@@ -20,6 +20,13 @@
  * Full render (assembleFull): one filter graph (concat filter per run of clips, xfade between runs),
  * everything re-encoded. The reference the smart path must match, and its fallback.
  *
+ * Soundtrack: by default the narration's AAC is stream-copied. With `music` (a bed looped, faded and
+ * ducked under the narration) or `loudnessLufs` set, the audio is re-mixed in full and re-encoded
+ * (music.ts: measuring passes, then the mix normalized to the target, EBU R128, two-pass linear)
+ * in the same ffmpeg run that stream-copies the video: audio costs ~1 s of AAC encoding per minute
+ * of video on a 2-core machine, the video stays a copy. The measuring passes run while the
+ * transition windows are rendered.
+ *
  * Captions (captions.ts) are written as WebVTT and added in the final mux as a soft mov_text
  * subtitle track (https://ffmpeg.org/ffmpeg-codecs.html#Subtitles-Encoders), which costs nothing:
  * the video stays stream-copied. Burning them into the picture uses the subtitles filter
@@ -30,10 +37,11 @@ import { access, mkdir, mkdtemp, rename, rm, stat, writeFile } from "node:fs/pro
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { type CaptionCue, captionCues, webVtt } from "./captions";
-import { frameCount, MP4_ARGS, videoEncodeArgs } from "./encoding";
+import { AUDIO_BITS_PER_SECOND, frameCount, MP4_ARGS, videoEncodeArgs } from "./encoding";
 import { MediaError } from "./errors";
 import { type FfmpegBackend, getFfmpegBackend, runFfmpeg } from "./ffmpeg";
 import { type Mp4VideoTrack, readMp4VideoTrack } from "./mp4";
+import { type MusicBed, planSoundtrack, type SoundtrackPlan } from "./music";
 import { probeMedia } from "./probe";
 import type { VideoProfile } from "./profile";
 import {
@@ -52,8 +60,24 @@ export interface AssemblyClip extends TimelineClip {
 export interface AssembleOptions {
   /** Clips in playback order, sections in order intro, main, outro (any may be empty). */
   clips: AssemblyClip[];
-  /** Absolute path of the narration track (encodeNarration), timed to the final timeline. */
+  /**
+   * Absolute path of the narration track (encodeNarration), timed to the final timeline. AAC when
+   * it is stream-copied (no music, no loudnessLufs); any audio ffmpeg decodes (e.g. a WAV from
+   * encodeNarration) when the soundtrack is re-mixed.
+   */
   narrationPath: string;
+  /**
+   * A background music bed under the narration (music.ts: looped, faded, ducked while the narration
+   * speaks). Unset = narration only. Setting it re-mixes and re-encodes the audio, normalized to
+   * loudnessLufs (default −16 LUFS).
+   */
+  music?: MusicBed;
+  /**
+   * Target integrated loudness of the final audio in LUFS (EBU R128; −40 to −5). Default: −16 when
+   * `music` is set; unset without music = the narration is copied as it is. Setting it re-encodes
+   * the audio (narration only: gain to the target + peak limiter).
+   */
+  loudnessLufs?: number;
   /** Length of each transition in seconds: 0.3 to 2 (default 0.5), or 0 for hard cuts. */
   crossfadeSeconds?: number;
   /** Where transitions go: "sections" (default, section boundaries) or "all" (every pair of clips). */
@@ -171,11 +195,13 @@ interface SmartPlan {
  * be cut exactly (a clip too short for the keyframe windows of its transitions), do not share the
  * profile's stream parameters (size, H.264 parameter sets), or captions are to be burned in
  * (always a full re-encode).
- * Output: H.264 yuv420p from the clips, the narration's AAC stream-copied, the captions as a
- * mov_text track (unless burned in), MP4 +faststart.
+ * Output: H.264 yuv420p from the clips; the narration's AAC stream-copied, or with music /
+ * loudnessLufs the re-mixed soundtrack as AAC-LC (profile rate and channels, 128 kbit/s); the
+ * captions as a mov_text track (unless burned in); MP4 +faststart.
  * @throws MediaError INVALID_INPUT (see segmentTimeline, webVtt and assertValidTransitions; a
- *   caption language that is not 3 lowercase letters; a missing caption font for burn-in),
- *   FFMPEG_FAILED, FFMPEG_TIMEOUT.
+ *   caption language that is not 3 lowercase letters; a missing caption font for burn-in; music
+ *   or loudness options out of range, see planSoundtrack), FFMPEG_FAILED (also for a narration or
+ *   music file that cannot be decoded), FFMPEG_TIMEOUT.
  */
 export async function assembleVideo(options: AssembleOptions): Promise<AssembleResult> {
   const transitions = resolveTransitions(options);
@@ -208,28 +234,33 @@ export async function assembleFull(options: AssembleOptions): Promise<{ duration
   const totalSeconds = outputSeconds(clips, transitions);
   const groups = transitions.seconds > 0 ? transitionGroups(clips, transitions.scope) : [clips];
   const font = options.burnCaptions ? await captionFontOf(options) : undefined;
+  const soundtrack = await soundtrackOf(options, totalSeconds);
   return withWorkDir(async (workDir) => {
     const captionsPath = await writeCaptions(options, transitions, workDir);
     const burnIn = font && captionsPath ? { captionsPath, font } : undefined;
     const softCaptions = burnIn ? undefined : captionsPath;
-    const inputs = [
-      ...clips.map((clip) => clip.path),
-      narrationPath,
-      ...(softCaptions ? [softCaptions] : []),
-    ];
+    const audio = audioArgs(soundtrack, narrationPath, clips.length);
+    const captionInput = clips.length + audio.inputCount;
     // biome-ignore format: one option/value pair per line
     const args = [
-      ...inputs.flatMap((input) => ["-i", input]),
-      "-filter_complex", fullRenderGraph(groups, transitions, burnIn),
-      "-map", "[video]", "-map", `${clips.length}:a:0`,
+      ...clips.flatMap((clip) => ["-i", clip.path]),
+      ...audio.inputArgs,
+      ...(softCaptions ? ["-i", softCaptions] : []),
+      "-filter_complex", [fullRenderGraph(groups, transitions, burnIn), ...audio.graph].join(";"),
+      "-map", "[video]",
+      ...audio.outputArgs,
       ...videoEncodeArgs(profile, await getFfmpegBackend()),
-      "-c:a", "copy",
-      ...(softCaptions ? captionTrackArgs(clips.length + 1, options) : []),
+      ...(softCaptions ? captionTrackArgs(captionInput, options) : []),
       "-t", String(totalSeconds),
       ...MP4_ARGS,
       outPath,
     ];
     const readOnly = burnIn ? [burnIn.captionsPath, burnIn.font.file] : [];
+    const inputs = [
+      ...clips.map((clip) => clip.path),
+      ...audio.inputFiles,
+      ...(softCaptions ? [softCaptions] : []),
+    ];
     await runFfmpeg(args, { inputs: [...inputs, ...readOnly], outputs: [outPath] });
     return { durationSeconds: (await probeMedia(outPath)).durationSeconds };
   });
@@ -363,13 +394,17 @@ async function smartRender(
   if (typeof plan === "string") return plan;
   const captionsPath = await writeCaptions(options, transitions, workDir);
   const clips = await readVideoTracks(options.clips.map((clip) => clip.path));
-  const problem =
-    incompatibility(clips, options.profile) ??
-    (await renderTransitions(plan.transitions, transitions, options.profile, clips[0]!));
+  const incompatible = incompatibility(clips, options.profile);
+  if (incompatible) return incompatible;
+  // The soundtrack's measuring passes run while the transition windows are encoded.
+  const [problem, soundtrack] = await Promise.all([
+    renderTransitions(plan.transitions, transitions, options.profile, clips[0]!),
+    soundtrackOf(options, totalSeconds),
+  ]);
   if (problem) return problem;
   const listPath = path.join(workDir, "pieces.ffconcat");
   await writeFile(listPath, concatList(plan.pieces));
-  await muxPieces(listPath, plan.pieces, totalSeconds, captionsPath, options);
+  await muxPieces(listPath, plan.pieces, totalSeconds, captionsPath, soundtrack, options);
   return null;
 }
 
@@ -625,30 +660,74 @@ function quoteConcatPath(file: string): string {
   return `'${file.replaceAll("'", "'\\''")}'`;
 }
 
-/** Stream-copies the pieces and the narration into options.outPath, plus the caption track. */
+/**
+ * Stream-copies the pieces into options.outPath with the audio (the narration copied, or the
+ * planned soundtrack encoded), plus the caption track.
+ */
 async function muxPieces(
   listPath: string,
   pieces: Piece[],
   totalSeconds: number,
   captionsPath: string | undefined,
+  soundtrack: SoundtrackPlan | undefined,
   options: AssembleOptions,
 ): Promise<void> {
   const { narrationPath, outPath } = options;
+  const audio = audioArgs(soundtrack, narrationPath, 1);
   // biome-ignore format: one option/value pair per line
   const args = [
     "-f", "concat", "-safe", "0", "-i", listPath,
-    "-i", narrationPath,
+    ...audio.inputArgs,
     ...(captionsPath ? ["-i", captionsPath] : []),
-    "-map", "0:v:0", "-map", "1:a:0",
-    "-c", "copy",
-    ...(captionsPath ? captionTrackArgs(2, options) : []),
+    ...(audio.graph.length > 0 ? ["-filter_complex", audio.graph.join(";")] : []),
+    "-map", "0:v:0",
+    ...audio.outputArgs,
+    "-c:v", "copy",
+    ...(captionsPath ? captionTrackArgs(1 + audio.inputCount, options) : []),
     "-t", String(totalSeconds),
     ...MP4_ARGS,
     outPath,
   ];
   const pieceFiles = new Set(pieces.map((piece) => piece.path));
-  const inputs = [listPath, ...pieceFiles, narrationPath, ...(captionsPath ? [captionsPath] : [])];
+  const inputs = [listPath, ...pieceFiles, ...audio.inputFiles, ...(captionsPath ? [captionsPath] : [])];
   await runFfmpeg(args, { inputs, outputs: [outPath] });
+}
+
+/** The planned soundtrack when the audio is re-mixed (music or loudnessLufs set), else undefined. */
+async function soundtrackOf(
+  options: AssembleOptions,
+  totalSeconds: number,
+): Promise<SoundtrackPlan | undefined> {
+  const { music, loudnessLufs, narrationPath, profile } = options;
+  if (!music && loudnessLufs === undefined) return undefined;
+  return planSoundtrack({ narrationPath, music, loudnessLufs, totalSeconds, profile });
+}
+
+/**
+ * The audio part of an ffmpeg command whose audio inputs start at input `firstInput`: the narration
+ * stream-copied, or the soundtrack's inputs, graph chains and AAC encoder.
+ */
+function audioArgs(
+  soundtrack: SoundtrackPlan | undefined,
+  narrationPath: string,
+  firstInput: number,
+): { inputArgs: string[]; inputFiles: string[]; inputCount: number; graph: string[]; outputArgs: string[] } {
+  if (!soundtrack) {
+    return {
+      inputArgs: ["-i", narrationPath],
+      inputFiles: [narrationPath],
+      inputCount: 1,
+      graph: [],
+      outputArgs: ["-map", `${firstInput}:a:0`, "-c:a", "copy"],
+    };
+  }
+  return {
+    inputArgs: soundtrack.inputArgs,
+    inputFiles: soundtrack.inputFiles,
+    inputCount: soundtrack.inputFiles.length,
+    graph: [soundtrack.graph(firstInput)],
+    outputArgs: ["-map", "[soundtrack]", "-c:a", "aac", "-b:a", String(AUDIO_BITS_PER_SECOND)],
+  };
 }
 
 function sumSeconds(clips: readonly TimelineClip[]): number {
