@@ -17,6 +17,7 @@ import {
   SMALL_PROFILE,
   subtitleCues,
   videoStream,
+  withEnv,
   writeSolidImage,
 } from "./test-support";
 
@@ -133,6 +134,69 @@ describe("extendVideo", () => {
     expect(await maxVolumeDb(outPath, 2, 0.95)).toBeLessThan(-60);
     expect(await maxVolumeDb(outPath, 3.02, 0.25)).toBeGreaterThan(-30);
     expect(await maxVolumeDb(outPath, 3.4, 1.6)).toBeLessThan(-60);
+  });
+
+  it("extends the same way on the wasm backend", async () => {
+    const extend = (backend: "native" | "wasm") =>
+      withEnv({ KADR_FFMPEG: backend }, () =>
+        extendVideo({
+          videoPath: finished,
+          clipPath: blueWithTone,
+          outPath: path.join(dir, `extended-${backend}.mp4`),
+          profile: SMALL_PROFILE,
+          narrationPath: beep,
+          captionText: "Третий.",
+        }),
+      );
+    const native = await extend("native");
+    const wasm = await extend("wasm");
+
+    expect(wasm).toMatchObject({ mode: native.mode });
+    expect(wasm.durationSeconds).toBeCloseTo(native.durationSeconds, 2);
+    const file = path.join(dir, "extended-wasm.mp4");
+    const [nativeInfo, wasmInfo] = await Promise.all([
+      probeMedia(path.join(dir, "extended-native.mp4")),
+      probeMedia(file),
+    ]);
+    const comparable = (info: typeof wasmInfo) =>
+      info.streams.map(
+        ({
+          type,
+          codec,
+          profile,
+          width,
+          height,
+          fps,
+          pixFmt,
+          sampleRate,
+          channels,
+          frameCount,
+          language,
+        }) => ({
+          type,
+          codec,
+          profile,
+          width,
+          height,
+          fps,
+          pixFmt,
+          sampleRate,
+          channels,
+          frameCount,
+          language,
+        }),
+      );
+    expect(comparable(wasmInfo)).toEqual(comparable(nativeInfo));
+    expect(videoStream(wasmInfo).frameCount).toBe(120);
+    expect(await subtitleCues(file)).toEqual(await subtitleCues(path.join(dir, "extended-native.mp4")));
+    expect(
+      Math.max(
+        ...(await frameRgbAt(file, 4.5)).map((channel, index) => Math.abs(channel - [0, 0, 255][index]!)),
+      ),
+    ).toBeLessThan(24);
+    // The new segment's speech starts with its crossfade at 3 s.
+    expect(await maxVolumeDb(file, 3.02, 0.25)).toBeGreaterThan(-30);
+    expect(await maxVolumeDb(file, 1, 1.9)).toBeLessThan(-60);
   });
 
   it("refuses to overwrite the video it extends", async () => {

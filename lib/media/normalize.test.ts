@@ -212,6 +212,48 @@ describe("normalizeClip with the inputs providers and phones send", () => {
     });
   });
 
+  /** What the wasm core (@ffmpeg/core 0.12, ffmpeg 5.1) decodes of CODECS: all but AV1 (no dav1d). */
+  const WASM_DECODES: Record<(typeof CODECS)[number][1], boolean> = {
+    hevc: true,
+    vp9: true,
+    av1: false,
+    prores: true,
+  };
+
+  CODECS.forEach(([name, codec, encoder, container, encoderArgs], index) => {
+    const available = ENCODER_AVAILABLE[index]!;
+    const decodes = WASM_DECODES[codec];
+    const title = !available
+      ? `wasm: ${name} — skipped: this ffmpeg build has no ${encoder} encoder to make a test file`
+      : decodes
+        ? `wasm: normalizes ${name} input to the same stream as native`
+        : `wasm: refuses ${name} input with FFMPEG_FAILED (the wasm core has no ${name} decoder)`;
+    it.skipIf(!available)(title, async () => {
+      const source = await renderLavfi(
+        path.join(dir, `wasm-source.${codec}.${container}`),
+        [HALVES_SOURCE],
+        1,
+        ["-c:v", encoder, ...encoderArgs],
+      );
+      const wasmOut = path.join(dir, `wasm-from-${codec}.mp4`);
+      const normalizeOnWasm = withEnv({ KADR_FFMPEG: "wasm" }, () =>
+        normalizeClip({ inputPath: source, outPath: wasmOut, seconds: 2, profile: SMALL_PROFILE }),
+      );
+      if (!decodes) {
+        await expect(normalizeOnWasm).rejects.toMatchObject({ code: "FFMPEG_FAILED" });
+        return;
+      }
+      await normalizeOnWasm;
+      const nativeOut = await normalizeAndCheck(source, `native-from-${codec}`);
+      const [nativeInfo, wasmInfo] = await Promise.all([probeMedia(nativeOut), probeMedia(wasmOut)]);
+      expect(videoStream(wasmInfo)).toEqual(videoStream(nativeInfo));
+      expect(audioStream(wasmInfo)).toEqual(audioStream(nativeInfo));
+      expect(await keyframeSeconds(wasmOut)).toEqual([0, 1]);
+      expectColour(await frameRgbAt(wasmOut, 1.5, { left: 20, top: 20, width: 100, height: 140 }), BLUE);
+      expectColour(await frameRgbAt(wasmOut, 1.5, { left: 200, top: 20, width: 100, height: 140 }), RED);
+    });
+  });
+
   it("resamples variable frame rate to a constant 24 fps without shifting the picture in time", async () => {
     // Red until 1 s, blue after; frames at jittered times (every 1/30 s ± 12 ms) with gaps.
     const source = await renderLavfi(

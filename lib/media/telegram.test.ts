@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFfmpeg } from "./ffmpeg";
 import { probeMedia } from "./probe";
 import { fitForTelegram, renditionSize } from "./telegram";
-import { audioStream, makeTempDir, subtitleCues, videoStream } from "./test-support";
+import { audioStream, makeTempDir, subtitleCues, videoStream, withEnv } from "./test-support";
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -58,6 +58,42 @@ describe("fitForTelegram", () => {
     expect(audioStream(after)).toMatchObject({ codec: "aac", sampleRate: 48_000 });
     expect(await subtitleCues(outPath)).toEqual([{ startSeconds: 0.5, endSeconds: 2, text: "Still here" }]);
     expect(await sha256(heavy)).toBe(originalHash);
+  });
+
+  it("fits the same way on the wasm backend: same limit, size, codec settings and captions", async () => {
+    const fit = (backend: "native" | "wasm") =>
+      withEnv({ KADR_FFMPEG: backend }, () =>
+        fitForTelegram({
+          inputPath: heavy,
+          outPath: path.join(dir, `fit-1mb-${backend}.mp4`),
+          maxBytes: 1_000_000,
+        }),
+      );
+    const native = await fit("native");
+    const wasm = await fit("wasm");
+
+    expect(wasm).toMatchObject({ reencoded: true, width: native.width, height: native.height });
+    const [nativeInfo, wasmInfo] = await Promise.all([probeMedia(native.path), probeMedia(wasm.path)]);
+    expect(wasmInfo.bytes).toBeLessThanOrEqual(1_000_000);
+    expect(wasmInfo.bytes).toBeGreaterThan(700_000);
+    expect(wasmInfo.durationSeconds).toBeCloseTo(nativeInfo.durationSeconds, 1);
+    const comparable = (info: typeof wasmInfo) =>
+      info.streams.map(
+        ({ type, codec, profile, width, height, fps, pixFmt, sampleRate, channels, frameCount }) => ({
+          type,
+          codec,
+          profile,
+          width,
+          height,
+          fps,
+          pixFmt,
+          sampleRate,
+          channels,
+          frameCount,
+        }),
+      );
+    expect(comparable(wasmInfo)).toEqual(comparable(nativeInfo));
+    expect(await subtitleCues(wasm.path)).toEqual(await subtitleCues(native.path));
   });
 
   it("scales the frame down when the bitrate leaves too few bits per pixel", async () => {
