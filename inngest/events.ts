@@ -38,6 +38,9 @@ export const segmentRegenerationRequested = eventType("video/segment.regeneratio
   }),
 });
 
+/** The user asked to extend a finished video by one segment (an `extension` job, see lib/studio/extend.ts). */
+export const extensionRequested = eventType("video/extension.requested", { schema: z.object(jobRef) });
+
 /** Approval events by gate, for services that approve a gate generically. */
 export const GATE_EVENTS = {
   script: scriptApproved,

@@ -1,6 +1,7 @@
 /** Every Inngest function Kadr serves. */
 import { deliverVideo } from "./deliver-video";
+import { extendVideoFunction } from "./extend-video";
 import { produceVideo } from "./produce-video";
 import { regenerateSegment } from "./regenerate-segment";
 
-export const functions = [produceVideo, regenerateSegment, deliverVideo];
+export const functions = [produceVideo, regenerateSegment, deliverVideo, extendVideoFunction];
