@@ -348,6 +348,11 @@ export class FakeBotApi {
     return update;
   }
 
+  /** True while a getUpdates request is held open waiting for updates. */
+  get pollHeld(): boolean {
+    return this.pendingPoll !== undefined;
+  }
+
   /** Updates queued and not yet confirmed by a getUpdates offset. */
   get queuedUpdates(): readonly FakeUpdate[] {
     return this.updateQueue;

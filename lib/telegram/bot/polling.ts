@@ -2,15 +2,15 @@
  * `npm run bot`: the bot under long polling for development (no public URL needed), with the
  * progress notifier and, unless KADR_ENGINE=inngest, the embedded executor in this process — so a
  * topic sent in Telegram runs through the whole pipeline locally. Stops cleanly on SIGINT/SIGTERM.
- * Needs TELEGRAM_BOT_TOKEN; long polling removes a registered webhook (deleteWebhook).
+ * Needs TELEGRAM_BOT_TOKEN (TELEGRAM_API_ROOT points it at another Bot API server); long polling
+ * removes a registered webhook (deleteWebhook). The polling itself is long-polling.ts.
  */
 import { inngest } from "@/inngest/client";
 import { startEmbeddedEngine } from "@/inngest/embedded/start";
 import { loadEnv } from "@/lib/env";
 import { getRuntime } from "@/lib/runtime";
-import { stopTelegramService, telegramService } from "../service";
 import { loadTelegramSettings } from "../settings";
-import { configureBotProfile } from "./create-bot";
+import { startLongPolling } from "./long-polling";
 
 async function main(): Promise<void> {
   const settings = loadTelegramSettings();
@@ -21,19 +21,25 @@ async function main(): Promise<void> {
   const rt = await getRuntime();
   const executor =
     loadEnv().KADR_ENGINE === "embedded" ? await startEmbeddedEngine({ db: rt.dbHandle.db }) : undefined;
-  const { bot } = telegramService(settings, rt, (e) => inngest.send(e), true);
-  await configureBotProfile(bot, settings.publicUrl);
+  const polling = await startLongPolling({
+    settings,
+    rt,
+    sendEvent: (e) => inngest.send(e),
+    onStart: (me) => console.log(`@${me.username} is polling; send it a topic in Telegram.`),
+  });
   const stop = async () => {
-    await bot.stop();
-    await stopTelegramService();
+    await polling.stop();
     await executor?.stop();
     await rt.dbHandle.close();
   };
   process.once("SIGINT", () => void stop());
   process.once("SIGTERM", () => void stop());
-  await bot.start({
-    onStart: (me) => console.log(`@${me.username} is polling; send it a topic in Telegram.`),
-  });
+  try {
+    await polling.done;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
 
 main().catch((err) => {
