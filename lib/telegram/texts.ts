@@ -124,7 +124,7 @@ const T = {
     paymentNotRecognized: (chargeId: string) =>
       `The payment went through, but I don't recognize what it was for. Please write to support and quote this id: ${chargeId}`,
     notEnoughCredits: (needed: number, balance: number, shortfall: number) =>
-      `Not enough credits: this video needs ${needed} and you have ${balance}. Top up at least ${shortfall} credits to start it.`,
+      `Not enough credits: this needs ${needed} and you have ${balance}. Top up at least ${shortfall} credits to go on.`,
     cancelledWithBalance: (available: number) =>
       `Cancelled. Unused credits go back to you; you now have ${available} credits available.`,
     cancelFailed: (reason: string) => `Could not cancel: ${reason}`,
@@ -182,7 +182,7 @@ const T = {
     paymentNotRecognized: (chargeId: string) =>
       `Оплата прошла, но я не понимаю, за что она. Напишите в поддержку и укажите этот идентификатор: ${chargeId}`,
     notEnoughCredits: (needed: number, balance: number, shortfall: number) =>
-      `Не хватает кредитов: для этого видео нужно ${needed}, а у вас ${balance}. Пополните баланс хотя бы на ${shortfall}, чтобы начать.`,
+      `Не хватает кредитов: нужно ${needed}, а у вас ${balance}. Пополните баланс хотя бы на ${shortfall}, чтобы продолжить.`,
     cancelledWithBalance: (available: number) =>
       `Отменено. Неизрасходованные кредиты возвращаются; сейчас доступно ${available}.`,
     cancelFailed: (reason: string) => `Не удалось отменить: ${reason}`,

@@ -134,15 +134,45 @@ export function createBot(options: CreateBotOptions): Bot {
   };
   const languageOf = (user: User): ChatLanguage => (user.language === "ru" ? "ru" : "en");
 
-  // Error boundary: a failing handler never fails the update (the webhook answers 200) — except a
-  // successful payment that could not be credited: that update fails, so the webhook answers 500
-  // and Telegram delivers it again (crediting is idempotent on the charge id).
+  /** The chat's language for a reply outside a handler that loaded the user. */
+  const languageOfSender = async (ctx: Context): Promise<ChatLanguage> => {
+    const known = ctx.from ? await findTelegramUser(deps.db, ctx.from.id).catch(() => undefined) : undefined;
+    return known ? languageOf(known) : languageFromCode(ctx.from?.language_code);
+  };
+
+  /**
+   * A refusal in the user's language: not enough credits (with [Buy credits]), a job limit, or any
+   * other client error's own message.
+   */
+  const refusalOf = (err: AppError, language: ChatLanguage): { text: string; buy: boolean } => {
+    const t = texts(language);
+    if (err instanceof InsufficientCreditsError) {
+      return { text: t.notEnoughCredits(err.needed, err.balance, err.shortfall), buy: true };
+    }
+    if (err instanceof RateLimitedError) {
+      return { text: t.tooManyJobs(err.message, err.retryAfterSeconds), buy: false };
+    }
+    return { text: err.message, buy: false };
+  };
+
+  /** Posts a refusal in the chat (see `refusalOf`); a failing reply is only logged. */
+  const replyRefusal = async (ctx: Context, err: AppError, language: ChatLanguage) => {
+    const { text, buy } = refusalOf(err, language);
+    await ctx
+      .reply(text, buy ? { reply_markup: buyKeyboard(language) } : undefined)
+      .catch((replyErr) => log("telegram reply failed", replyErr));
+  };
+
+  // Error boundary: a failing handler never fails the update (the webhook answers 200); client
+  // errors are answered in the chat — except a successful payment that could not be credited:
+  // that update fails, so the webhook answers 500 and Telegram delivers it again (crediting is
+  // idempotent on the charge id).
   bot.use(async (ctx, next) => {
     try {
       await next();
     } catch (err) {
       if (isClientError(err) && ctx.chat) {
-        await ctx.reply(err.message).catch((replyErr) => log("telegram reply failed", replyErr));
+        await replyRefusal(ctx, err, await languageOfSender(ctx));
         return;
       }
       log(`telegram update ${ctx.update.update_id} failed`, err);
@@ -252,17 +282,9 @@ export function createBot(options: CreateBotOptions): Bot {
     try {
       job = await createJob(deps, user.id, { topic, ...deps.jobDefaults });
     } catch (err) {
-      if (err instanceof InsufficientCreditsError) {
-        await ctx.reply(t.notEnoughCredits(err.needed, err.balance, err.shortfall), {
-          reply_markup: buyKeyboard(language),
-        });
-        return;
-      }
-      if (err instanceof RateLimitedError) {
-        await ctx.reply(t.tooManyJobs(err.message, err.retryAfterSeconds));
-        return;
-      }
-      throw err;
+      if (!(err instanceof InsufficientCreditsError || err instanceof RateLimitedError)) throw err;
+      await replyRefusal(ctx, err, language);
+      return;
     }
     const subscription = await subscribeChat(deps.db, {
       jobId: job.id,
@@ -326,8 +348,7 @@ export function createBot(options: CreateBotOptions): Bot {
       await ctx.answerPreCheckoutQuery(true);
       return;
     }
-    const known = await findTelegramUser(deps.db, query.from.id).catch(() => undefined);
-    const language: ChatLanguage = known ? languageOf(known) : languageFromCode(query.from.language_code);
+    const language = await languageOfSender(ctx);
     log(`telegram pre-checkout refused: payload ${query.invoice_payload}`, undefined);
     await ctx.answerPreCheckoutQuery(false, { error_message: texts(language).unknownPack });
   });
@@ -431,7 +452,10 @@ export function createBot(options: CreateBotOptions): Bot {
       }
     } catch (err) {
       if (!isClientError(err)) throw err;
-      toast = err.message.slice(0, 200);
+      const language = await languageOfSender(ctx);
+      toast = refusalOf(err, language).text;
+      // A toast has no buttons: not enough credits also gets a message with [Buy credits].
+      if (err instanceof InsufficientCreditsError) await replyRefusal(ctx, err, language);
     } finally {
       await ctx.answerCallbackQuery(toast ? { text: toast.slice(0, 200) } : undefined);
     }

@@ -10,8 +10,8 @@ import type { Update } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { balance, grant, reserve } from "@/lib/credits/ledger";
 import { estimateJob } from "@/lib/credits/pricing";
-import type { DbHandle } from "@/lib/db";
-import { creditLedger, jobs } from "@/lib/db/schema";
+import type { Db, DbHandle } from "@/lib/db";
+import { creditLedger, jobs, segments } from "@/lib/db/schema";
 import { openTestDb } from "@/lib/db/testing";
 import type { OutgoingEvent } from "@/lib/studio/jobs";
 import { findTelegramUser } from "@/lib/studio/users";
@@ -291,7 +291,7 @@ describe("credits in the Telegram chat", () => {
     await send(fake.textUpdate(user, "Volcanoes"));
     const reply = sentTo(user.id, "sendMessage").at(-1)!;
     expect(reply.params.text).toBe(
-      `Not enough credits: this video needs ${needed} and you have 5. Top up at least ${needed - 5} credits to start it.`,
+      `Not enough credits: this needs ${needed} and you have 5. Top up at least ${needed - 5} credits to go on.`,
     );
     expect(inlineButtons(reply)).toEqual([[{ text: "⭐ Buy credits", callback_data: "buy" }]]);
     expect(await handle.db.select().from(jobs).where(eq(jobs.ownerId, userId))).toEqual([]);
@@ -305,7 +305,7 @@ describe("credits in the Telegram chat", () => {
       await reserve(handle.db, { userId: russianId, jobId: null, amount: held, key: "test-hold:ru" });
     await send(fake.textUpdate(russian, "Вулканы"));
     expect(lastText(russian.id)).toBe(
-      `Не хватает кредитов: для этого видео нужно ${needed}, а у вас 0. Пополните баланс хотя бы на ${needed}, чтобы начать.`,
+      `Не хватает кредитов: нужно ${needed}, а у вас 0. Пополните баланс хотя бы на ${needed}, чтобы продолжить.`,
     );
     expect(inlineButtons(sentTo(russian.id, "sendMessage").at(-1)!)).toEqual([
       [{ text: "⭐ Купить кредиты", callback_data: "buy" }],
@@ -379,5 +379,72 @@ describe("credits in the Telegram chat", () => {
     await send(twice);
     expect(fake.message(user.id, resultOf(again).message_id)?.text).toMatch(/^Could not cancel: /);
     expect(fake.unansweredCallbackQueries).toEqual([]);
+  });
+  it("a retry without credits answers the button and posts the shortfall with Buy", async () => {
+    const user = newUser();
+    await send(fake.textUpdate(user, "/start"));
+    const userId = await userIdOf(user);
+    await grant(handle.db, { userId, amount: 100, key: `test-grant:${userId}` });
+    await send(fake.textUpdate(user, "Dunes"));
+    const [job] = await handle.db.select().from(jobs).where(eq(jobs.ownerId, userId));
+    await handle.db.update(jobs).set({ status: "awaiting_images_approval" }).where(eq(jobs.id, job!.id));
+    await handle.db.insert(segments).values(
+      [0, 1, 2].map((index) => ({
+        jobId: job!.id,
+        index,
+        section: "main" as const,
+        narration: `Line ${index}`,
+        caption: `Line ${index}`,
+        startSeconds: index * 2,
+        seconds: 2,
+        imagePrompt: "dunes",
+        motionPrompt: "pan",
+        imageStatus: index === 1 ? ("failed" as const) : ("ready" as const),
+      })),
+    );
+    const { available } = await balance(handle.db, userId);
+    await reserve(handle.db, { userId, jobId: null, amount: available, key: `test-hold:${userId}` });
+
+    await send(fake.textUpdate(user, "✅ Approve"));
+    const offer = sentTo(user.id, "sendMessage").at(-1)!;
+    expect(inlineButtons(offer)).toEqual([[{ text: "🔁 Retry", callback_data: `retry:${job!.id}:image` }]]);
+    const press = fake.callbackUpdate(user, resultOf(offer).message_id, `retry:${job!.id}:image`);
+    await send(press);
+
+    const refusal = sentTo(user.id, "sendMessage").at(-1)!;
+    expect(refusal.params.text).toMatch(/^Not enough credits: this needs 1 and you have 0\./);
+    expect(inlineButtons(refusal)).toEqual([[{ text: "⭐ Buy credits", callback_data: "buy" }]]);
+    const answer = fake
+      .callsOf("answerCallbackQuery")
+      .find((c) => c.params.callback_query_id === press.callback_query.id);
+    expect(String(answer?.params.text)).toMatch(/^Not enough credits/);
+    const [segment] = await handle.db
+      .select()
+      .from(segments)
+      .where(and(eq(segments.jobId, job!.id), eq(segments.index, 1)));
+    expect(segment!.imageStatus).toBe("failed");
+  });
+
+  it("a payment that cannot be credited fails its update (so Telegram redelivers it); others are contained", async () => {
+    const broken = new Proxy({} as Db, {
+      get: () => () => {
+        throw new Error("database unavailable");
+      },
+    });
+    const failing = createBot({
+      token: fake.token,
+      apiRoot: fake.apiRoot,
+      botInfo: fake.me,
+      deps: { db: broken, sendEvent: async () => {}, log: (message) => logged.push(message) },
+    });
+    const user = newUser();
+    const payment = fake.successfulPaymentUpdate(
+      user,
+      { currency: "XTR", total_amount: 50, invoice_payload: "pack:credits-100" },
+      "stxDbDown",
+    );
+    await expect(failing.handleUpdate(payment as Update)).rejects.toThrow(/database unavailable/);
+    await expect(failing.handleUpdate(fake.textUpdate(user, "/balance") as Update)).resolves.toBeUndefined();
+    expect(logged.filter((m) => m.startsWith(`telegram update ${payment.update_id} failed`))).toHaveLength(1);
   });
 });
