@@ -38,12 +38,34 @@ const parallel = client.createFunction(
   },
 );
 
-async function timeRun(
+const KINDS = {
+  sequential: { event: "bench/sequential", functionId: "bench-sequential", steps: SEQUENTIAL_STEPS },
+  parallel: { event: "bench/parallel", functionId: "bench-parallel", steps: PARALLEL_STEPS },
+} as const;
+
+/** Creates and starts an executor serving the bench functions on `handle`; stop it when done. */
+export async function engineBenchExecutor(handle: DbHandle): Promise<EmbeddedExecutor> {
+  const executor = new EmbeddedExecutor({
+    db: handle.db,
+    signingKey: embeddedSigningKey(),
+    handler: toServeHandler(serve({ client, functions: [sequential, parallel] })),
+    pollIntervalMs: 20,
+  });
+  await executor.start("http://127.0.0.1:3000/api/inngest");
+  return executor;
+}
+
+/**
+ * Sends one bench event and waits for its run to complete.
+ * @returns wall time from send to completion, in ms.
+ * @throws when the run does not complete successfully.
+ */
+export async function timeEngineRun(
   executor: EmbeddedExecutor,
   handle: DbHandle,
-  name: string,
-  functionId: string,
+  kind: keyof typeof KINDS,
 ): Promise<number> {
+  const { event: name, functionId } = KINDS[kind];
   const start = performance.now();
   const { ids } = await client.send({ name, data: {} });
   for (;;) {
@@ -57,25 +79,17 @@ async function timeRun(
 }
 
 async function measure(label: string, handle: DbHandle): Promise<BenchRow[]> {
-  const executor = new EmbeddedExecutor({
-    db: handle.db,
-    signingKey: embeddedSigningKey(),
-    handler: toServeHandler(serve({ client, functions: [sequential, parallel] })),
-    pollIntervalMs: 20,
-  });
-  await executor.start("http://127.0.0.1:3000/api/inngest");
+  const executor = await engineBenchExecutor(handle);
   try {
     const rows: BenchRow[] = [];
-    for (const [kind, event, fn, steps] of [
-      ["sequential", "bench/sequential", "bench-sequential", SEQUENTIAL_STEPS],
-      ["parallel", "bench/parallel", "bench-parallel", PARALLEL_STEPS],
-    ] as const) {
+    for (const kind of ["sequential", "parallel"] as const) {
+      const { steps } = KINDS[kind];
       const directStart = performance.now();
       for (let i = 0; i < steps; i++) body(i);
       const directMs = performance.now() - directStart;
       const perStep: number[] = [];
       for (let r = 0; r < RUNS; r++)
-        perStep.push(((await timeRun(executor, handle, event, fn)) - directMs) / steps);
+        perStep.push(((await timeEngineRun(executor, handle, kind)) - directMs) / steps);
       const med = median(perStep);
       rows.push({
         section: "engine",

@@ -1,8 +1,10 @@
 /**
  * The seam between the Inngest client and the embedded executor. The client is created at module
  * load, before any executor exists, so its `fetch` points here and is routed to whichever executor
- * is installed in this process (`installEmbeddedExecutor`). Only two SDK → server calls exist:
- * `POST /fn/register` (sync of function configs) and `POST /e/<event key>` (`inngest.send()`).
+ * is installed in this process (`installEmbeddedExecutor`). Three SDK → server calls are served:
+ * `POST /fn/register` (sync of function configs), `POST /e/<event key>` (`inngest.send()`) and
+ * `POST /v1/checkpoint/<run id>/async` (async checkpointing: the SDK reports each step it ran
+ * inside one request, then runs the next; see `EmbeddedExecutor.checkpoint`).
  */
 import { randomBytes } from "node:crypto";
 import type { ClientOptions } from "inngest";
@@ -16,6 +18,28 @@ export interface EmbeddedApi {
   register(body: RegisterPayload): Promise<void>;
   /** Receives events; returns their ids in order. */
   ingest(events: Record<string, unknown>[]): Promise<string[]>;
+  /**
+   * Receives an async checkpoint of steps a running request executed; answers with its HTTP status.
+   * Optional: without it, checkpoints get a 404 and the SDK returns its steps in its response.
+   */
+  checkpoint?(
+    runId: string,
+    payload: CheckpointPayload,
+    authorization: string | null,
+  ): Promise<{ status: number; body: unknown }>;
+}
+
+/**
+ * Body of `POST /v1/checkpoint/<run id>/async`, as the SDK's `InngestApi.checkpointStepsAsync`
+ * sends it (node_modules/inngest/api/api.js): the ops are the steps run since the last checkpoint,
+ * each `{ id: <hashed id>, op: "StepRun", name, displayName, data }`.
+ */
+export interface CheckpointPayload {
+  run_id?: string;
+  fn_id?: string;
+  /** The `ctx.qi_id` of the request that ran the steps (the executor's dispatch token). */
+  qi_id?: string;
+  steps?: Record<string, unknown>[];
 }
 
 export interface RegisterPayload {
@@ -66,6 +90,15 @@ export async function embeddedFetch(input: string | URL | Request, init?: Reques
     const body = (await request.json()) as Record<string, unknown> | Record<string, unknown>[];
     const ids = await executor.ingest(Array.isArray(body) ? body : [body]);
     return json(200, { ids, status: 200 });
+  }
+  const checkpoint = /^\/v1\/checkpoint\/([^/]+)\/async$/.exec(url.pathname);
+  if (request.method === "POST" && checkpoint && executor.checkpoint) {
+    const result = await executor.checkpoint(
+      decodeURIComponent(checkpoint[1]!),
+      (await request.json()) as CheckpointPayload,
+      request.headers.get("authorization"),
+    );
+    return json(result.status, result.body);
   }
   return json(404, {
     error: `The embedded executor does not serve ${request.method} ${url.pathname}`,

@@ -7,8 +7,8 @@ import { z } from "zod";
 import type { DbHandle } from "@/lib/db";
 import { engineSteps } from "@/lib/db/schema";
 import { openTestDb, testDbKind } from "@/lib/db/testing";
-import { embeddedClientOptions, embeddedSigningKey } from "./bridge";
-import { EmbeddedExecutor, signRequest, toServeHandler } from "./executor";
+import { EMBEDDED_ORIGIN, embeddedClientOptions, embeddedFetch, embeddedSigningKey } from "./bridge";
+import { EmbeddedExecutor, hashedSigningKey, signRequest, toServeHandler } from "./executor";
 import { getRunDetail, listRuns } from "./runs";
 
 /**
@@ -91,6 +91,32 @@ const fatal = client.createFunction(
       count("fatal");
       throw new NonRetriableError("bad input: never retry");
     });
+  },
+);
+
+const mixed = client.createFunction(
+  { id: "mixed", triggers: [{ event: "test/mixed" }] },
+  async ({ step }) => {
+    const done: string[] = [];
+    for (let i = 0; i < 3; i++) done.push(await step.run(`head-${i}`, () => `head-${i}`));
+    done.push(
+      ...(await Promise.all(
+        Array.from({ length: 4 }, (_, i) =>
+          step.run(`fan-${i}`, () => {
+            count(`fan-${i}`);
+            return `fan-${i}`;
+          }),
+        ),
+      )),
+    );
+    for (let i = 0; i < 2; i++)
+      done.push(
+        await step.run(`tail-${i}`, () => {
+          count(`tail-${i}`);
+          return `tail-${i}`;
+        }),
+      );
+    return done;
   },
 );
 
@@ -219,8 +245,18 @@ const allFunctions = [
   exhausted,
   limited,
   patient,
+  mixed,
 ];
 const handler = serve({ client, functions: allFunctions });
+/** The `fnId` and `stepId` of every request the executor sent to serve(). */
+const requests: { fnId: string; stepId: string }[] = [];
+const serveHandler = toServeHandler(handler);
+const countingHandler = (request: Request) => {
+  const url = new URL(request.url);
+  if (request.method === "POST")
+    requests.push({ fnId: url.searchParams.get("fnId") ?? "", stepId: url.searchParams.get("stepId") ?? "" });
+  return serveHandler(request);
+};
 
 let handle: DbHandle;
 let executor: EmbeddedExecutor;
@@ -241,7 +277,7 @@ describe(`embedded executor (${testDbKind()})`, () => {
     executor = new EmbeddedExecutor({
       db: handle.db,
       signingKey: embeddedSigningKey(),
-      handler: toServeHandler(handler),
+      handler: countingHandler,
       backoffBaseMs: 20,
       pollIntervalMs: 20,
     });
@@ -269,6 +305,44 @@ describe(`embedded executor (${testDbKind()})`, () => {
     expect(calls.par).toBe(48);
     const steps = await handle.db.select().from(engineSteps).where(eq(engineSteps.runId, run.id));
     expect(steps).toHaveLength(48);
+  });
+
+  it("runs sequential steps inside one request (async checkpoints), then a fan-out, then more steps", async () => {
+    const [id] = (await client.send({ name: "test/mixed", data: {} })).ids;
+    const run = await runOf(id!, "conformance-mixed");
+    expect(run.output).toEqual([
+      ...["head-0", "head-1", "head-2"],
+      ...["fan-0", "fan-1", "fan-2", "fan-3"],
+      ...["tail-0", "tail-1"],
+    ]);
+    for (const name of ["fan-0", "fan-1", "fan-2", "fan-3", "tail-0", "tail-1"]) expect(calls[name]).toBe(1);
+    const steps = await handle.db
+      .select()
+      .from(engineSteps)
+      .where(eq(engineSteps.runId, run.id))
+      .orderBy(engineSteps.seq);
+    expect(steps.slice(0, 3).map((s) => s.name)).toEqual(["head-0", "head-1", "head-2"]);
+    expect(steps.slice(7).map((s) => s.name)).toEqual(["tail-0", "tail-1"]);
+    expect(steps.every((s) => s.attempts === 1 && s.startedAt !== null)).toBe(true);
+    // Discovery 1 runs head-0..2 and plans the fan-out; 4 planned-step requests; discovery 2 runs
+    // tail-0..1 and completes. Without checkpointing this takes 3 + 1 + 4 + 2 + 1 = 11 requests.
+    const mine = requests.filter((r) => r.fnId === "conformance-mixed");
+    expect(mine.filter((r) => r.stepId === "step")).toHaveLength(2);
+    expect(mine).toHaveLength(6);
+  });
+
+  it("answers checkpoints only with the hashed signing key and for a request in flight", async () => {
+    const post = (authorization: string, body: Record<string, unknown>) =>
+      embeddedFetch(`${EMBEDDED_ORIGIN}/v1/checkpoint/some-run/async`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization },
+        body: JSON.stringify(body),
+      });
+    const steps = [{ id: "x", op: "StepRun", data: 1 }];
+    expect((await post("Bearer signkey-test-00ff", { qi_id: "nope", steps })).status).toBe(401);
+    const bearer = `Bearer ${hashedSigningKey(embeddedSigningKey())}`;
+    expect((await post(bearer, { qi_id: "nope", steps })).status).toBe(409);
+    expect(await handle.db.select().from(engineSteps).where(eq(engineSteps.hashedId, "x"))).toEqual([]);
   });
 
   it("suspends on waitForEvent, matches by field, times out to null, and sends events", async () => {

@@ -4,30 +4,40 @@
  *
  * Protocol (Inngest SDK spec, https://github.com/inngest/inngest/blob/main/docs/SDK_SPEC.md, and the
  * SDK's InngestCommHandler): the executor POSTs `?fnId=<fn>&stepId=step` with
- * `{ event, events, steps, ctx: { run_id, attempt, max_attempts, stack }, version }`, signed with
- * `X-Inngest-Signature: t=<unix s>&s=<hex HMAC-SHA256(key, body + t)>`. The SDK replays the function
- * against the memoized `steps` and answers:
+ * `{ event, events, steps, ctx: { run_id, fn_id, qi_id, attempt, max_attempts, stack }, version }`,
+ * signed with `X-Inngest-Signature: t=<unix s>&s=<hex HMAC-SHA256(key, body + t)>`. The SDK replays
+ * the function against the memoized `steps` and answers:
  *  - 200 + the function's return value: the run is complete;
  *  - 206 + opcodes: `StepRun` (a step ran; memoize its data), `StepError` (retriable step error),
  *    `StepFailed` (final step error; memoize `{ error }`), `StepPlanned` (parallel steps: run each
- *    with `stepId=<hashed id>`), `WaitForEvent` (suspend until a matching event or the timeout);
+ *    with `stepId=<hashed id>`), `WaitForEvent` (suspend until a matching event or the timeout),
+ *    `RunComplete` (the run is complete; its `data` is the output);
  *  - 4xx/5xx + a serialized error: the function threw; `x-inngest-no-retry: true` means final.
  *
- * Guarantees: a memoized step never runs again (results are written before the next request); a
- * step that was in flight when the process died runs again on restart (at-least-once), so Kadr's
- * steps are idempotent. Supported: step.run (sequential and Promise.all-parallel),
+ * Async checkpointing (inngest v4 `StepMode.AsyncCheckpointing`, on by default; chosen by the SDK
+ * when `ctx.fn_id` is set, no step is requested and `disable_immediate_execution` is false): inside
+ * one discovery request the SDK runs each new sequential step at once, POSTs it to
+ * `<baseUrl>/v1/checkpoint/<run id>/async` (served here through ./bridge → `checkpoint`), and on
+ * a 200 goes on to the next step, so a run of N sequential steps costs one request (until the SDK's
+ * 10 s `maxRuntime`, after which it returns the next step as `StepPlanned`) instead of N requests
+ * that each replay the function. A 409 tells the SDK its request is stale (run cancelled or executor
+ * stopping) and makes it stop after the step it just ran.
+ *
+ * Guarantees: a memoized step never runs again (a result is written to the database before the SDK
+ * is told to go on, by the checkpoint's answer or by the next request); a step that was in flight
+ * when the process died runs again on restart (at-least-once), so Kadr's steps are idempotent. Supported: step.run (sequential and Promise.all-parallel),
  * step.waitForEvent (`match`/`if` in the CEL subset of ./expression, timeout → null),
  * step.sendEvent, retries with exponential backoff, NonRetriableError, RetryAfterError, `cancelOn`,
  * `onFailure`, and event-id idempotency. Anything else fails the run with a clear error.
  */
 
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import canonicalize from "canonicalize";
 import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { ulid } from "ulid";
 import type { Db } from "@/lib/db";
 import { engineEvents, engineFunctions, engineRuns, engineSteps, engineWaits } from "@/lib/db/schema";
-import type { EmbeddedApi, RegisterPayload } from "./bridge";
+import type { CheckpointPayload, EmbeddedApi, RegisterPayload } from "./bridge";
 import { installEmbeddedExecutor } from "./bridge";
 import { compileExpression, compileKeyExpression } from "./expression";
 
@@ -96,7 +106,26 @@ type Memo = {
   ids: string[];
   steps: Record<string, { type: "data"; data: unknown } | { type: "error"; error: unknown }>;
 };
-type CallResult = { status: number; headers: Headers; body: unknown; startedAt: Date };
+/**
+ * Outcome of one SDK request. `stale` means the request was superseded while it ran (its run was
+ * finished, e.g. cancelled, or the executor is stopping); its answer must be ignored.
+ */
+type CallResult = { status: number; headers: Headers; body: unknown; startedAt: Date; stale: boolean };
+type StepRow = typeof engineSteps.$inferInsert;
+
+/**
+ * One discovery request in flight, known to the checkpoint endpoint by its token (`ctx.qi_id`).
+ * `stale`: "stopped" (record what the SDK reports, then stop it) or "finished" (the run is final;
+ * record nothing). `lastAt` is when the previous step of the request ended (the next one's start).
+ */
+interface Dispatch {
+  runId: string;
+  attempt: number;
+  lastAt: Date;
+  /** The memo the request was sent; checkpointed steps are added to it once recorded. */
+  memo: Memo;
+  stale?: "stopped" | "finished";
+}
 
 const FINAL_RUN_STATUSES = ["completed", "failed", "cancelled"] as const;
 const DEFAULT_RETRIES = 3;
@@ -131,6 +160,38 @@ function serializeFailure(error: unknown, fallback: string): { name: string; mes
     return { name: String(e.name ?? "Error"), message: String(e.message) };
   }
   return { name: "Error", message: fallback };
+}
+
+/**
+ * The bearer token the SDK sends to the API with a signing key (`hashSigningKey` in
+ * node_modules/inngest/helpers/strings.js): the `signkey-<env>-` prefix, then the hex SHA-256 of
+ * the key's hex-decoded bytes (decoded like hash.js does: non-alphanumerics dropped, odd length
+ * left-padded with "0", invalid pairs as 0).
+ */
+export function hashedSigningKey(signingKey: string): string {
+  const prefix = /^signkey-[\w]+-/.exec(signingKey)?.[0] ?? "";
+  let hex = signingKey.slice(prefix.length).replace(/[^a-z0-9]+/gi, "");
+  if (hex.length % 2) hex = `0${hex}`;
+  const bytes = Buffer.alloc(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16) || 0;
+  return `${prefix}${createHash("sha256").update(bytes).digest("hex")}`;
+}
+
+/** Adds a recorded step result to an in-memory memo (in recording order, as loadMemo reads it). */
+function remember(memo: Memo, row: StepRow) {
+  if (memo.steps[row.hashedId]) return;
+  memo.ids.push(row.hashedId);
+  memo.steps[row.hashedId] =
+    "error" in row.result
+      ? { type: "error", error: row.result.error }
+      : { type: "data", data: row.result.data };
+}
+
+/** An op's memoizable result: `{ data }` for StepRun/Step, `{ error }` for StepFailed, else null. */
+function opResult(op: OutgoingOp): { data: unknown } | { error: unknown } | null {
+  if (op.op === "StepRun" || op.op === "Step") return { data: op.data ?? null };
+  if (op.op === "StepFailed") return { error: op.error };
+  return null;
 }
 
 /** Signs a request body the way the SDK verifies it (HMAC-SHA256 over body + timestamp). */
@@ -173,10 +234,19 @@ export class EmbeddedExecutor implements EmbeddedApi {
   private ticking = false;
   private stopped = true;
   private readonly drivers = new Set<Promise<void>>();
+  /** Discovery requests in flight, by token (`ctx.qi_id`). */
+  private readonly dispatches = new Map<string, Dispatch>();
+  /** Callbacks of `waitForRun` calls, by run id; called when this process finishes the run. */
+  private readonly finishWaiters = new Map<string, Set<() => void>>();
+  /** Step rows waiting for the next multi-row insert (group commit), with their callers. */
+  private stepQueue: { rows: StepRow[]; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private flushingSteps = false;
+  private readonly bearer: string;
 
   constructor(private readonly options: EmbeddedExecutorOptions) {
     this.db = options.db;
     this.slots = new Semaphore(options.parallelism ?? 4);
+    this.bearer = `Bearer ${hashedSigningKey(options.signingKey)}`;
   }
 
   /**
@@ -196,10 +266,14 @@ export class EmbeddedExecutor implements EmbeddedApi {
     await this.tick();
   }
 
-  /** Stops polling and waits for in-flight drivers to reach a safe point. */
+  /**
+   * Stops polling and waits for in-flight drivers to reach a safe point: a request that is running
+   * sequential steps has the step it reports next recorded and is then told to stop (409).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    for (const dispatch of this.dispatches.values()) dispatch.stale ??= "stopped";
     await Promise.allSettled([...this.drivers]);
     installEmbeddedExecutor(undefined);
   }
@@ -275,12 +349,65 @@ export class EmbeddedExecutor implements EmbeddedApi {
     return id;
   }
 
-  /** Resolves when the run reaches a final status; returns the run row. */
+  /**
+   * Receives an async checkpoint (`POST /v1/checkpoint/<run id>/async`, sent by the SDK's
+   * `InngestApi.checkpointStepsAsync` after each step it ran inside a discovery request) and
+   * records its steps before answering, so the SDK runs the next step only once this one is durable.
+   * @param authorization the request's Authorization header: `Bearer <hashedSigningKey(key)>`.
+   * @returns 200 once recorded; 401 for a wrong token; 409 when the request is stale (unknown
+   *   token, other run, run finished, or executor stopping: the SDK then stops running steps);
+   *   400 for an op other than StepRun/StepFailed (the SDK then returns its steps in the response).
+   */
+  async checkpoint(
+    runId: string,
+    payload: CheckpointPayload,
+    authorization: string | null,
+  ): Promise<{ status: number; body: unknown }> {
+    if (authorization !== this.bearer) return { status: 401, body: { error: "Unauthorized", status: 401 } };
+    const dispatch = payload.qi_id ? this.dispatches.get(payload.qi_id) : undefined;
+    if (!dispatch || dispatch.runId !== runId || dispatch.stale === "finished") {
+      return { status: 409, body: { error: "Stale dispatch", status: 409 } };
+    }
+    const rows: StepRow[] = [];
+    for (const raw of payload.steps ?? []) {
+      const op = raw as unknown as OutgoingOp;
+      const result = opResult(op);
+      if (!result) {
+        return { status: 400, body: { error: `Cannot checkpoint a ${op.op} op`, status: 400 } };
+      }
+      rows.push(this.stepRow(runId, op, result, dispatch.attempt + 1, dispatch.lastAt));
+    }
+    await this.recordSteps(rows);
+    for (const row of rows) remember(dispatch.memo, row);
+    dispatch.lastAt = new Date();
+    if (dispatch.stale) return { status: 409, body: { error: "The executor is stopping", status: 409 } };
+    return { status: 200, body: { ok: true } };
+  }
+
+  /**
+   * Resolves when the run reaches a final status; returns the run row. Wakes at once when this
+   * process finishes the run, and polls the database every `pollMs` ms for runs finished elsewhere.
+   */
   async waitForRun(runId: string, pollMs = 100): Promise<Run> {
     for (;;) {
-      const [run] = await this.db.select().from(engineRuns).where(eq(engineRuns.id, runId));
-      if (run && (FINAL_RUN_STATUSES as readonly string[]).includes(run.status)) return run;
-      await sleep(pollMs);
+      let timer: NodeJS.Timeout | undefined;
+      let wake: () => void = () => {};
+      const woken = new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, pollMs);
+      });
+      const waiters = this.finishWaiters.get(runId) ?? new Set();
+      this.finishWaiters.set(runId, waiters);
+      waiters.add(wake);
+      try {
+        const [run] = await this.db.select().from(engineRuns).where(eq(engineRuns.id, runId));
+        if (run && (FINAL_RUN_STATUSES as readonly string[]).includes(run.status)) return run;
+        await woken;
+      } finally {
+        clearTimeout(timer);
+        waiters.delete(wake);
+        if (!waiters.size && this.finishWaiters.get(runId) === waiters) this.finishWaiters.delete(runId);
+      }
     }
   }
 
@@ -440,12 +567,17 @@ export class EmbeddedExecutor implements EmbeddedApi {
     const url = new URL(fn.url);
     url.searchParams.set("fnId", run.functionId);
     url.searchParams.set("stepId", stepId);
+    const token = ulid();
+    const startedAt = new Date();
+    const dispatch: Dispatch = { runId: run.id, attempt, lastAt: startedAt, memo };
     const body = canonicalize({
       event: run.event,
       events: [run.event],
       steps: memo.steps,
       ctx: {
         run_id: run.id,
+        fn_id: run.functionId,
+        qi_id: token,
         attempt,
         max_attempts: this.maxAttempts(run.functionId),
         disable_immediate_execution: stepId !== "step",
@@ -463,18 +595,28 @@ export class EmbeddedExecutor implements EmbeddedApi {
         "x-inngest-server-kind": "cloud",
       },
     });
-    const startedAt = new Date();
-    const response = await this.withConcurrency(run, () =>
-      this.slots.use(() => this.send(request, url.href)),
-    );
-    const text = await response.text();
+    this.dispatches.set(token, dispatch);
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.withConcurrency(run, () => this.slots.use(() => this.send(request, url.href)));
+      text = await response.text();
+    } finally {
+      this.dispatches.delete(token);
+    }
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {
       // A non-JSON body is kept as text; it is reported as the error.
     }
-    return { status: response.status, headers: response.headers, body: parsed, startedAt };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: parsed,
+      startedAt: dispatch.lastAt,
+      stale: dispatch.stale !== undefined,
+    };
   }
 
   /**
@@ -507,25 +649,71 @@ export class EmbeddedExecutor implements EmbeddedApi {
     return acquire(0);
   }
 
-  private async memoize(
+  private stepRow(
     runId: string,
     op: OutgoingOp,
     result: { data: unknown } | { error: unknown },
     attempts: number,
     startedAt: Date,
-  ) {
-    await this.db
-      .insert(engineSteps)
-      .values({
-        runId,
-        hashedId: op.id,
-        name: op.displayName ?? op.name ?? null,
-        op: op.op,
-        result,
-        attempts,
-        startedAt,
-      })
-      .onConflictDoNothing();
+  ): StepRow {
+    return {
+      runId,
+      hashedId: op.id,
+      name: op.displayName ?? op.name ?? null,
+      op: op.op,
+      result,
+      attempts,
+      startedAt,
+    };
+  }
+
+  private memoize(
+    runId: string,
+    op: OutgoingOp,
+    result: { data: unknown } | { error: unknown },
+    attempts: number,
+    startedAt: Date,
+  ): Promise<void> {
+    return this.recordSteps([this.stepRow(runId, op, result, attempts, startedAt)]);
+  }
+
+  /**
+   * Records step results (a result already recorded for the same run and step is kept). Rows
+   * queued while an insert is in flight go into the next one, so concurrent parallel steps share
+   * round trips (group commit); each caller resumes once its own rows are written.
+   * @throws the database error of its rows' insert.
+   */
+  private recordSteps(rows: StepRow[]): Promise<void> {
+    if (!rows.length) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.stepQueue.push({ rows, resolve, reject });
+      void this.flushSteps();
+    });
+  }
+
+  private async flushSteps() {
+    if (this.flushingSteps) return;
+    this.flushingSteps = true;
+    try {
+      while (this.stepQueue.length) {
+        const batch = this.stepQueue;
+        this.stepQueue = [];
+        const insert = (rows: StepRow[]) => this.db.insert(engineSteps).values(rows).onConflictDoNothing();
+        try {
+          await insert(batch.flatMap((b) => b.rows));
+          for (const b of batch) b.resolve();
+        } catch (err) {
+          if (batch.length === 1) {
+            batch[0]!.reject(err);
+            continue;
+          }
+          // One caller's bad rows must not fail the others: write each caller's rows on its own.
+          for (const b of batch) await insert(b.rows).then(b.resolve, b.reject);
+        }
+      }
+    } finally {
+      this.flushingSteps = false;
+    }
   }
 
   private async finishRun(
@@ -547,6 +735,9 @@ export class EmbeddedExecutor implements EmbeddedApi {
     await this.db.delete(engineWaits).where(eq(engineWaits.runId, runId));
     const run = updated[0];
     if (!run) return;
+    for (const dispatch of this.dispatches.values())
+      if (dispatch.runId === runId) dispatch.stale = "finished";
+    for (const wake of this.finishWaiters.get(runId) ?? []) wake();
     this.log(`run ${status}`, { runId, functionId: run.functionId });
     const parents = await this.db.select().from(engineWaits).where(eq(engineWaits.invokedRunId, runId));
     for (const wait of parents) {
@@ -576,7 +767,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
       if (run.wakeAt && run.wakeAt > new Date()) return;
       const memo = await this.loadMemo(runId);
       const result = await this.call(run, memo, "step", run.attempt);
-      if ((await this.loadRun(runId))?.status !== "running") return;
+      if (result.stale || (await this.loadRun(runId))?.status !== "running") return;
 
       if (result.status === 200) {
         await this.finishRun(runId, "completed", { output: result.body });
@@ -597,15 +788,21 @@ export class EmbeddedExecutor implements EmbeddedApi {
       const ops = (Array.isArray(result.body) ? result.body : [result.body]) as OutgoingOp[];
       const planned: OutgoingOp[] = [];
       let suspended = false;
+      // Step results are written in one insert, before anything that acts on what follows them.
+      const results: StepRow[] = [];
+      const flush = async () => {
+        const rows = results.splice(0);
+        await this.recordSteps(rows);
+        for (const row of rows) remember(memo, row);
+      };
       for (const op of ops) {
+        const stepResult = opResult(op);
+        if (stepResult) {
+          results.push(this.stepRow(runId, op, stepResult, run.attempt + 1, result.startedAt));
+          continue;
+        }
+        await flush();
         switch (op.op) {
-          case "StepRun":
-          case "Step":
-            await this.memoize(runId, op, { data: op.data ?? null }, run.attempt + 1, result.startedAt);
-            break;
-          case "StepFailed":
-            await this.memoize(runId, op, { error: op.error }, run.attempt + 1, result.startedAt);
-            break;
           case "StepError":
             await this.scheduleRetry(run, result.headers.get("retry-after"));
             return;
@@ -634,7 +831,8 @@ export class EmbeddedExecutor implements EmbeddedApi {
             return;
         }
       }
-      if (!suspended || planned.length) {
+      await flush();
+      if ((!suspended || planned.length) && run.attempt !== 0) {
         await this.db.update(engineRuns).set({ attempt: 0 }).where(eq(engineRuns.id, runId));
       }
       if (planned.length) {
