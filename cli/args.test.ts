@@ -62,6 +62,31 @@ describe("parseCliArgs", () => {
     expect(problem(argv as string[])).toMatch(message);
   });
 
+  it("parses --extend with a trimmed prompt", () => {
+    expect(
+      parseCliArgs(["--extend", "abcDEF123_-x", "  One more scene.  ", "--json", "--out", "x.mp4"]),
+    ).toEqual({
+      kind: "extend",
+      parentJobId: "abcDEF123_-x",
+      prompt: "One more scene.",
+      yes: false,
+      json: true,
+      out: "x.mp4",
+    });
+  });
+
+  it.each([
+    [["--extend", "abc"], /Give the new segment's prompt after --extend abc/],
+    [["--extend", "abc", "   "], /The prompt is empty/],
+    [["--extend", "abc", "x".repeat(1001)], /The prompt is longer than 1000 characters/],
+    [["--extend", "abc", "one", "two"], /Give the prompt as one argument/],
+    [["--extend", "../etc", "more"], /Not a job id/],
+    [["--extend", "abc", "more", "--segments", "3"], /--extend takes only a prompt .*drop --segments/],
+    [["--extend", "abc", "more", "--resume", "abc"], /drop --resume/],
+  ])("rejects extend %j", (argv, message) => {
+    expect(problem(argv as string[])).toMatch(message);
+  });
+
   it("rejects missing, empty, binary, non-UTF-8 and oversized script files", () => {
     expect(problem(["--script-file", path.join(dir, "missing.txt")])).toMatch(/Script file not found/);
     expect(problem(["--script-file", file("empty.txt", "  \n\n")])).toMatch(/Script file is empty/);

@@ -5,6 +5,7 @@
  */
 import fs from "node:fs";
 import { parseArgs } from "node:util";
+import { ExtendInputSchema } from "@/lib/studio/extend";
 import {
   CreateJobInputSchema,
   describeZodError,
@@ -13,8 +14,11 @@ import {
 } from "@/lib/studio/schemas";
 
 export const USAGE = `Usage: npm run video -- [TOPIC] [options]
+       npm run video -- --extend JOB_ID "PROMPT" [--out PATH] [--json]
 
-Turns a topic (or a script file) into a narrated MP4, stage by stage.
+Turns a topic (or a script file) into a narrated MP4, stage by stage. With --extend, adds one
+segment (the prompt is its narration) crossfaded onto the end of a finished job's video, as a new
+job and a new MP4; the finished video is not changed.
 
 Options:
   --script-file PATH       use this text as the script instead of writing one
@@ -25,6 +29,7 @@ Options:
   --yes                    approve every gate without asking
   --out PATH               where to write the MP4 (default ./kadr-<job id>.mp4)
   --resume JOB_ID          continue a job a killed process left unfinished
+  --extend JOB_ID          extend a finished job's video by one segment from PROMPT
   --json                   print one JSON summary on stdout at the end
   -h, --help               show this help
 
@@ -38,7 +43,13 @@ export class UsageError extends Error {
 export type CliCommand =
   | { kind: "help" }
   | { kind: "create"; input: ValidCreateJobInput; yes: boolean; out?: string; json: boolean }
-  | { kind: "resume"; jobId: string; yes: boolean; out?: string; json: boolean };
+  | { kind: "resume"; jobId: string; yes: boolean; out?: string; json: boolean }
+  | { kind: "extend"; parentJobId: string; prompt: string; yes: boolean; out?: string; json: boolean };
+
+/** Options that shape a new job's format, which an extension takes from its parent. */
+const FORMAT_OPTIONS = ["script-file", "segments", "segment-seconds", "aspect", "lang", "resume"] as const;
+
+const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 function parseNumber(flag: string, text: string | undefined, integer: boolean): number | undefined {
   if (text === undefined) return undefined;
@@ -97,12 +108,30 @@ export function parseCliArgs(argv: string[]): CliCommand {
   const { values, positionals } = parsed;
   if (values.help) return { kind: "help" };
   const common = { yes: Boolean(values.yes), out: values.out, json: Boolean(values.json) };
+  if (values.extend !== undefined) {
+    const given = FORMAT_OPTIONS.filter((option) => values[option] !== undefined);
+    if (given.length) {
+      throw new UsageError(
+        `--extend takes only a prompt (and --out, --json): drop --${given.join(", --")}, the format is the parent's`,
+      );
+    }
+    if (!JOB_ID.test(values.extend)) throw new UsageError(`Not a job id: ${JSON.stringify(values.extend)}`);
+    if (positionals.length !== 1) {
+      throw new UsageError(
+        positionals.length
+          ? `Give the prompt as one argument (quote it): got ${positionals.length} arguments`
+          : `Give the new segment's prompt after --extend ${values.extend}`,
+      );
+    }
+    const input = ExtendInputSchema.safeParse({ prompt: positionals[0] });
+    if (!input.success) throw new UsageError(describeZodError(input.error));
+    return { kind: "extend", parentJobId: values.extend, prompt: input.data.prompt, ...common };
+  }
   if (values.resume !== undefined) {
     if (positionals.length || values["script-file"]) {
       throw new UsageError("--resume takes no topic or script file: the job already has them");
     }
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(values.resume))
-      throw new UsageError(`Not a job id: ${JSON.stringify(values.resume)}`);
+    if (!JOB_ID.test(values.resume)) throw new UsageError(`Not a job id: ${JSON.stringify(values.resume)}`);
     return { kind: "resume", jobId: values.resume, ...common };
   }
   if (positionals.length > 1) {
@@ -140,6 +169,7 @@ function parse(argv: string[]) {
       yes: { type: "boolean" },
       out: { type: "string" },
       resume: { type: "string" },
+      extend: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },

@@ -7,9 +7,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { grant } from "@/lib/credits/ledger";
+import { insertJob } from "@/lib/credits/test-fixtures";
 import { openDb } from "@/lib/db";
 import { approvals, assets, engineSteps, jobs, segments } from "@/lib/db/schema";
 import { openTestDb, testDbKind } from "@/lib/db/testing";
+import { LOCAL_OWNER_ID } from "@/lib/studio/jobs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kadr-cli-"));
@@ -265,6 +268,91 @@ describe(`npm run video (${testDbKind()})`, () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already completed/);
   });
+
+  itPglite(
+    "extends a finished job's video by one segment as a new job, and refuses bad extensions",
+    async () => {
+      const dataDir = path.join(tmp, "extend");
+      const env = { KADR_DATA_DIR: dataDir };
+      const first = await runCli(
+        [
+          "Paper boats",
+          "--segments",
+          "2",
+          "--segment-seconds",
+          "2",
+          "--lang",
+          "en",
+          "--yes",
+          "--json",
+          "--out",
+          path.join(tmp, "boats.mp4"),
+        ],
+        env,
+      );
+      expect(first.code, first.stderr).toBe(0);
+      const parent = JSON.parse(first.stdout.trim()) as { jobId: string; output: string };
+      const parentSeconds = probe(parent.output).duration;
+      expect(Math.abs(parentSeconds - 3.5)).toBeLessThan(0.05);
+      {
+        const handle = await openDb({ dataDir: path.join(dataDir, "pglite") });
+        await grant(handle.db, { userId: LOCAL_OWNER_ID, amount: 100, key: "cli-extend-test" });
+        await handle.close();
+      }
+
+      const out = path.join(tmp, "boats-extended.mp4");
+      const result = await runCli(
+        ["--extend", parent.jobId, "The boats reach the harbour.", "--json", "--out", out],
+        env,
+      );
+      expect(result.code, result.stderr).toBe(0);
+      const summary = JSON.parse(result.stdout.trim());
+      expect(summary).toMatchObject({
+        parentJobId: parent.jobId,
+        output: out,
+        segments: 1,
+        width: 1280,
+        height: 720,
+      });
+      expect(result.stderr.split("\n")[0]).toBe(`job ${summary.jobId}`);
+      const media = probe(out);
+      expect(media.video).toMatchObject({ codec_name: "h264", width: 1280, height: 720 });
+      expect(media.audio).toMatchObject({ codec_name: "aac" });
+      // The parent plus one 2 s segment minus the 0.5 s crossfade, within a frame (24 fps).
+      expect(Math.abs(media.duration - (parentSeconds + 2 - 0.5))).toBeLessThanOrEqual(1 / 24);
+      const db = await readBack(dataDir);
+      expect(db.jobs.find((j) => j.id === summary.jobId)).toMatchObject({
+        source: "extension",
+        parentJobId: parent.jobId,
+        topic: "The boats reach the harbour.",
+        status: "completed",
+      });
+      expect(db.assets.filter((a) => a.kind === "video")).toHaveLength(2);
+
+      {
+        const handle = await openDb({ dataDir: path.join(dataDir, "pglite") });
+        await insertJob(handle.db, LOCAL_OWNER_ID, { status: "awaiting_clips_approval" }).then(async (id) => {
+          await handle.close();
+          const unfinished = await runCli(["--extend", id, "More."], env);
+          expect(unfinished.code).toBe(2);
+          expect(unfinished.stderr.trim()).toBe(
+            `kadr: Job ${id} is awaiting clips approval: only a finished video can be extended`,
+          );
+        });
+      }
+      const cases: [string[], string][] = [
+        [["--extend", "NoSuchJob123", "More."], "kadr: No job NoSuchJob123 to extend"],
+        [["--extend", parent.jobId, "   "], "kadr: The prompt is empty: write what the new segment says"],
+        [["--extend", parent.jobId], `kadr: Give the new segment's prompt after --extend ${parent.jobId}`],
+      ];
+      for (const [args, message] of cases) {
+        const bad = await runCli(args, env);
+        expect(bad.code, args.join(" ")).toBe(2);
+        expect(bad.stderr.trim()).toBe(message);
+      }
+      expect((await readBack(dataDir)).jobs.filter((j) => j.source === "extension")).toHaveLength(1);
+    },
+  );
 
   itPglite("completes a 9:16 job through the wasm ffmpeg when no native ffmpeg exists", async () => {
     const dataDir = path.join(tmp, "wasm");

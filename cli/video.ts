@@ -3,6 +3,10 @@
  * functions and embedded executor as the web app: it creates the job (video/job.created), follows
  * its progress from the database, answers the approval gates (asking, or `--yes`), and copies the
  * final MP4 to `--out`. The first line on stderr is `job <id>`.
+ *
+ * `--extend <jobId> "<prompt>"` asks for an extension of a finished job (lib/studio/extend.ts) and
+ * follows the new job the same way (it has no gates); the new MP4 goes to `--out`. An unknown or
+ * unfinished job, or an empty prompt, exits 2 with one message.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -13,6 +17,7 @@ import type { Gate, JobStatus } from "@/lib/db/schema";
 import { loadEnv } from "@/lib/env";
 import { AppError, isClientError } from "@/lib/errors";
 import { getRuntime, type Runtime } from "@/lib/runtime";
+import { requestExtension } from "@/lib/studio/extend";
 import {
   approveGate,
   cancelJob,
@@ -66,14 +71,28 @@ async function main(argv: string[]): Promise<number> {
     }
     jobId = command.jobId;
   }
+  if (command.kind === "extend") {
+    const known = await getJob(db, command.parentJobId).catch(() => null);
+    if (!known) return usageFailure(rt, `No job ${command.parentJobId} to extend`);
+    if (known.status !== "completed") {
+      return usageFailure(
+        rt,
+        `Job ${command.parentJobId} is ${known.status.replaceAll("_", " ")}: only a finished video can be extended`,
+      );
+    }
+  }
   // With KADR_ENGINE=inngest a real Inngest server runs the functions through the web app's
   // /api/inngest route; the CLI then only starts the job and follows it in the shared database.
   const executor = loadEnv().KADR_ENGINE === "embedded" ? await startEmbeddedEngine({ db }) : null;
   try {
-    if (command.kind === "create") {
+    if (command.kind === "create" || command.kind === "extend") {
       const ownerId = await ensureLocalOwner(db);
       try {
-        jobId = (await createJob(deps, ownerId, command.input)).id;
+        jobId =
+          command.kind === "create"
+            ? (await createJob(deps, ownerId, command.input)).id
+            : (await requestExtension(deps, ownerId, command.parentJobId, { prompt: command.prompt }, "cli"))
+                .id;
       } catch (err) {
         if (isClientError(err)) {
           process.stderr.write(`kadr: ${err.message}\n`);
@@ -232,6 +251,7 @@ async function finish(
   await fs.promises.copyFile(await rt.store.localPath(asset.storageKey), output);
   const summary = {
     jobId: view.job.id,
+    ...(view.job.parentJobId ? { parentJobId: view.job.parentJobId } : {}),
     output,
     durationSeconds: asset.durationSeconds,
     segments: view.segments.length,

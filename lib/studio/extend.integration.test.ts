@@ -134,7 +134,7 @@ describe(`extensions (${testDbKind()})`, () => {
       language: "en",
     });
     parent = await finishJob(job.id);
-  });
+  }, 300_000);
   afterAll(async () => {
     await executor?.stop();
     setRuntime(undefined);
@@ -196,12 +196,16 @@ describe(`extensions (${testDbKind()})`, () => {
       reserved: before.reserved,
     });
 
-    // Delivery was triggered like for any finished job.
-    const runs = await handle.db
-      .select()
-      .from(engineRuns)
-      .where(eq(engineRuns.functionId, "kadr-deliver-video"));
-    expect(runs.some((r) => (r.event.data as { jobId: string }).jobId === job.id)).toBe(true);
+    // Delivery is triggered like for any finished job (announced by the step after "extend").
+    const delivered = async () => {
+      const runs = await handle.db
+        .select()
+        .from(engineRuns)
+        .where(eq(engineRuns.functionId, "kadr-deliver-video"));
+      return runs.some((r) => (r.event.data as { jobId: string }).jobId === job.id);
+    };
+    for (let i = 0; i < 100 && !(await delivered()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await delivered()).toBe(true);
 
     // A chain: extending the extension extends the longer video.
     const second = await extendAndFinish(job.id, "Finally the harbour lights go out.");
