@@ -134,8 +134,8 @@ async function captureExtension(db: Db, jobId: string, segmentSeconds: number) {
 /**
  * Stage 5: crossfades the new clip (with its narration mixed in and its narration as the caption
  * cue) onto the end of the parent's final video over SECTION_CROSSFADE_SECONDS (0.5 s) with
- * `extendVideo`, stores the result as a new video asset, completes the job with it and captures the
- * reservation. The new video lasts parent + segment − 0.5 s; the parent's file is only read.
+ * `extendVideo`, stores the result as a new video asset, captures the reservation and completes
+ * the job with the video. The new video lasts parent + segment − 0.5 s; the parent's file is only read.
  * @returns the new video asset id (the same on a retry after it was stored).
  * @throws Error when the segment lacks its clip or narration; MediaError from ffmpeg.
  */
@@ -191,18 +191,21 @@ export async function extendStage(rt: Runtime, jobId: string): Promise<string> {
     width: profile.width,
     height: profile.height,
   });
+  // Captured before the job shows as completed, so a completed extension is always paid for; a
+  // retry after a crash in between captures nothing twice (key "done").
+  await captureExtension(db, jobId, job.segmentSeconds);
   await setJobStatus(rt, jobId, "completed", { finalAssetId: video.id, completedAt: new Date() });
   await recordJobEvent(db, jobId, "progress", { stage: "extend", parentJobId: parent.id });
-  await captureExtension(db, jobId, job.segmentSeconds);
   await fs.promises.rm(dir, { recursive: true, force: true });
   return video.id;
 }
 
 /**
- * onFailure of `extend-video`: marks the job failed with `reason` and releases what its
- * reservation still holds (key "failed"; nothing when it was captured already).
+ * onFailure of `extend-video`: releases what the job's reservation still holds (key "failed";
+ * nothing when it was captured already), then marks the job failed with `reason`.
  */
 export async function failExtension(rt: Runtime, jobId: string, reason: string): Promise<void> {
-  await markJobFailed(rt, jobId, reason);
+  // Released first, so a failed extension never holds credits.
   await release(rt.dbHandle.db, { reservationKey: extensionReservationKey(jobId), key: "failed" });
+  await markJobFailed(rt, jobId, reason);
 }
