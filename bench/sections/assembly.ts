@@ -26,6 +26,8 @@ import {
   prerenderTransitions,
 } from "@/lib/media/assemble";
 import { runFfmpeg } from "@/lib/media/ffmpeg";
+import { analyzeAudio } from "@/lib/media/loudness";
+import { defaultMusicBed } from "@/lib/media/music";
 import { encodeNarration, narrationCues } from "@/lib/media/narration";
 import { normalizeClip } from "@/lib/media/normalize";
 import { probeMedia } from "@/lib/media/probe";
@@ -80,6 +82,7 @@ export async function runAssemblyBench(): Promise<BenchRow[]> {
       ...(await normalizeWasmRows(inputs)),
     ];
     for (const backend of ["native", "wasm"] as const) rows.push(...(await assemblyRows(inputs, backend)));
+    rows.push(...(await musicRows(inputs)));
     return rows;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -339,6 +342,39 @@ async function assemblyRows(inputs: Inputs, backend: Backend): Promise<BenchRow[
     ),
   );
   return rows;
+}
+
+/**
+ * The same smart assembly (native, windows rendered ahead) with Kadr's default music bed under the
+ * narration: the audio is re-mixed, ducked, normalized to -16 LUFS (measuring passes) and encoded
+ * as AAC while the video is stream-copied. Informational: the ≤ 2 s goal is for the default path.
+ */
+async function musicRows(inputs: Inputs): Promise<BenchRow[]> {
+  const cacheDir = path.join(inputs.dir, "windows-music");
+  const bed = await defaultMusicBed({ outPath: path.join(inputs.dir, "music-bed.wav") });
+  const options = {
+    clips: inputs.clips,
+    narrationPath: inputs.narrationPath,
+    crossfadeSeconds: CROSSFADE_SECONDS,
+    profile: PROFILE,
+    captions: inputs.captions,
+    transitionCacheDir: cacheDir,
+    music: { path: bed.path },
+  };
+  await withBackend("native", () => prerenderTransitions(options));
+  const measured = await measureSmart(inputs, "native", options);
+  const outPath = path.join(inputs.dir, "smart-native.mp4");
+  const lufs = (await analyzeAudio(outPath)).integratedLufs;
+  return [
+    row(
+      "smart_music_native_s",
+      measured.seconds,
+      "s",
+      "",
+      measured.ok && Math.abs(lufs - -16) <= 1,
+      `(a) with the default music bed, windows rendered ahead: audio re-mixed, ducked, two-pass normalized and AAC-encoded, video copied; output ${lufs} LUFS (target -16); median of ${RUNS}; ${measured.detail}`,
+    ),
+  ];
 }
 
 /** assembleVideo RUNS times; ok when it stayed smart and the file has the timeline's length. */

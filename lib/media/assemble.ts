@@ -40,7 +40,7 @@ import { type CaptionCue, captionCues, webVtt } from "./captions";
 import { AUDIO_BITS_PER_SECOND, frameCount, MP4_ARGS, videoEncodeArgs } from "./encoding";
 import { MediaError } from "./errors";
 import { type FfmpegBackend, getFfmpegBackend, runFfmpeg } from "./ffmpeg";
-import { type Mp4VideoTrack, readMp4VideoTrack } from "./mp4";
+import { type Mp4VideoTrack, readMp4DurationSeconds, readMp4VideoTrack } from "./mp4";
 import { type MusicBed, planSoundtrack, type SoundtrackPlan } from "./music";
 import { probeMedia } from "./probe";
 import type { VideoProfile } from "./profile";
@@ -118,7 +118,7 @@ export interface CaptionFont {
 }
 
 export interface AssembleResult {
-  /** Duration of the written file in seconds (ffprobe). */
+  /** Duration of the written file in seconds (its MP4 movie header, as ffprobe reports it). */
   durationSeconds: number;
   /** "smart" when transitions alone were re-encoded, "full" when everything was. */
   mode: "smart" | "full";
@@ -214,7 +214,8 @@ export async function assembleVideo(options: AssembleOptions): Promise<AssembleR
   return withWorkDir(async (workDir) => {
     const fallbackReason = await smartRender(options, transitions, workDir);
     if (fallbackReason === null) {
-      return { durationSeconds: (await probeMedia(options.outPath)).durationSeconds, mode: "smart" };
+      // The movie header's duration (what ffprobe reports), read without starting a process.
+      return { durationSeconds: await readMp4DurationSeconds(options.outPath), mode: "smart" };
     }
     return { ...(await assembleFull(options)), mode: "full", fallbackReason };
   });

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readMp4VideoTrack } from "./mp4";
+import { readMp4DurationSeconds, readMp4VideoTrack } from "./mp4";
 import { probeMedia } from "./probe";
 import { makeTempDir, renderLavfi, videoStream } from "./test-support";
 
@@ -24,7 +24,9 @@ describe("readMp4VideoTrack", () => {
     );
 
     const track = await readMp4VideoTrack(file);
-    const probed = videoStream(await probeMedia(file));
+    const info = await probeMedia(file);
+    const probed = videoStream(info);
+    expect(await readMp4DurationSeconds(file)).toBeCloseTo(info.durationSeconds, 3);
     expect(track).toMatchObject({ codec: "avc1", width: 192, height: 108, sampleCount: 36 });
     const avcHash = `SHA256:${createHash("sha256").update(track!.decoderConfig).digest("hex")}`;
     expect(avcHash).toBe(probed.extradataHash);

@@ -44,6 +44,26 @@ export async function readMp4VideoTrack(file: string): Promise<Mp4VideoTrack | u
   return undefined;
 }
 
+/**
+ * The presentation duration of an MP4/MOV file in seconds, from its movie header (mvhd: duration /
+ * timescale, ISO/IEC 14496-12 §8.2.2) — what ffprobe reports as the format duration, without
+ * starting a process.
+ * @throws MediaError PROBE_FAILED when the file cannot be read or has no moov/mvhd box.
+ */
+export async function readMp4DurationSeconds(file: string): Promise<number> {
+  const moov = await readMoov(file);
+  const mvhd = childBoxes(moov, 0, moov.length, "mvhd")[0];
+  if (!mvhd) throw new MediaError("PROBE_FAILED", `${file} has no mvhd box`);
+  const version = moov.readUInt8(mvhd.start);
+  // version/flags (4), then creation and modification times (4 or 8 bytes each).
+  const timescaleAt = mvhd.start + 4 + (version === 1 ? 16 : 8);
+  const timescale = moov.readUInt32BE(timescaleAt);
+  const duration =
+    version === 1 ? Number(moov.readBigUInt64BE(timescaleAt + 4)) : moov.readUInt32BE(timescaleAt + 4);
+  if (timescale === 0) throw new MediaError("PROBE_FAILED", `${file} has a movie timescale of 0`);
+  return duration / timescale;
+}
+
 /** Loads the moov box, walking the top-level boxes by their headers (moov may follow mdat). */
 async function readMoov(file: string): Promise<Buffer> {
   const handle = await open(file, "r").catch((error: unknown) => {

@@ -61,7 +61,7 @@ describe("fitForTelegram", () => {
   });
 
   it("fits the same way on the wasm backend: same limit, size, codec settings and captions", async () => {
-    const fit = (backend: "native" | "wasm") =>
+    const fitOn = (backend: "native" | "wasm") =>
       withEnv({ KADR_FFMPEG: backend }, () =>
         fitForTelegram({
           inputPath: heavy,
@@ -69,8 +69,8 @@ describe("fitForTelegram", () => {
           maxBytes: 1_000_000,
         }),
       );
-    const native = await fit("native");
-    const wasm = await fit("wasm");
+    const native = await fitOn("native");
+    const wasm = await fitOn("wasm");
 
     expect(wasm).toMatchObject({ reencoded: true, width: native.width, height: native.height });
     const [nativeInfo, wasmInfo] = await Promise.all([probeMedia(native.path), probeMedia(wasm.path)]);
