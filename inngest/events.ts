@@ -35,6 +35,7 @@ export const segmentRegenerationRequested = eventType("video/segment.regeneratio
     ...jobRef,
     index: z.number().int().min(0).describe("0-based segment index"),
     target: z.enum(["image", "clip"]),
+    variation: z.number().int().min(1).optional().describe("The new take's number (its credit reservation)"),
   }),
 });
 

@@ -113,6 +113,24 @@ export const envSchema = z.object({
       .transform((url) => url.replace(/\/+$/, ""))
       .optional(),
   ),
+  /** Credits every new Telegram user gets once (a ledger grant). */
+  KADR_STARTING_CREDITS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(100)),
+  /** Credits of the local owner (no bot configured: you run Kadr for yourself and pay the providers). */
+  KADR_LOCAL_OWNER_CREDITS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(100_000)),
+  /** Unfinished jobs one user may have at once (0 = no limit; the local owner is never limited). */
+  KADR_MAX_ACTIVE_JOBS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(2)),
+  /** Jobs one user may start within any hour (0 = no limit). */
+  KADR_MAX_JOBS_PER_HOUR: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(10)),
+  /** State-changing API requests (POST/PUT/PATCH/DELETE) per minute per IP address (burst = the same; 0 = no limit). */
+  KADR_API_WRITES_PER_MINUTE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(60)),
+  /** How long an approval gate waits for a human before the job expires (Inngest duration: 30m, 24h, 7d). */
+  KADR_GATE_TIMEOUT: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[1-9]\d*[smhd]$/, "KADR_GATE_TIMEOUT must be a whole number with s, m, h or d, e.g. 24h")
+      .default("24h"),
+  ),
 });
 
 export type Env = z.infer<typeof envSchema>;

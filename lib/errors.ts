@@ -9,6 +9,8 @@ export const HTTP_STATUS = {
   unauthorized: 401,
   /** Authenticated but not allowed. */
   forbidden: 403,
+  /** Not enough credits for the action; the message names the amount needed and the top-up. */
+  insufficient_credits: 402,
   /** The resource does not exist, or belongs to someone else. */
   not_found: 404,
   /** The resource is not in a state that allows this action (e.g. approving a finished job). */

@@ -8,6 +8,7 @@ import { type DbHandle, openDb } from "@/lib/db";
 import { loadEnv } from "@/lib/env";
 import { getProviders, type Providers } from "@/lib/providers";
 import { type BlobStore, createBlobStore } from "@/lib/storage";
+import type { StudioPolicy } from "@/lib/studio/jobs";
 
 export interface Runtime {
   dbHandle: DbHandle;
@@ -16,6 +17,8 @@ export interface Runtime {
   /** Scratch space for intermediate media files (per job subfolders). */
   workDir: string;
   dataDir: string;
+  /** Overrides of the studio policy (prices, job limits) for this process; unset parts come from the environment. */
+  policy?: Partial<StudioPolicy>;
 }
 
 const runtimeKey = Symbol.for("kadr.runtime");
@@ -33,6 +36,7 @@ export async function createRuntime(parts: Partial<Runtime> = {}): Promise<Runti
     store: parts.store ?? createBlobStore(dataDir),
     providers: parts.providers ?? getProviders(),
     workDir: parts.workDir ?? path.join(dataDir, "work"),
+    policy: parts.policy,
   };
 }
 

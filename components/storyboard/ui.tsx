@@ -26,6 +26,7 @@ const TONE_OF: Record<JobStatus, Tone> = {
   completed: "done",
   failed: "failed",
   cancelled: "idle",
+  expired: "idle",
 };
 
 const TONE_CLASSES: Record<Tone, { badge: string; dot: string }> = {

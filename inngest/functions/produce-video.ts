@@ -3,12 +3,14 @@
  * The function only orchestrates: every side effect is a lib/studio stage service inside a step,
  * so each stage's result is memoized and a resumed run continues from the last finished step.
  */
-import { NonRetriableError } from "inngest";
+import { loadEnv } from "@/lib/env";
 import { getRuntime } from "@/lib/runtime";
+import { chargeSegment, chargeStage, releaseJobCredits, settleStage } from "@/lib/studio/billing";
 import { GATE_STATUS } from "@/lib/studio/jobs";
 import {
   animateClipStage,
   assembleStage,
+  expireJob,
   markJobFailed,
   narrateStage,
   planSegmentsStage,
@@ -29,8 +31,8 @@ import {
   scriptApproved,
 } from "../events";
 
-/** How long a gate waits for a human before the job fails. */
-export const GATE_TIMEOUT = "7d";
+/** How long a gate waits for a human before the job expires (KADR_GATE_TIMEOUT, default 24h). */
+export const GATE_TIMEOUT = loadEnv().KADR_GATE_TIMEOUT;
 
 export const produceVideo = inngest.createFunction(
   {
@@ -41,17 +43,24 @@ export const produceVideo = inngest.createFunction(
     cancelOn: [{ event: jobCancelled, match: "data.jobId" }],
     onFailure: async ({ event, error, step }) => {
       const jobId = String((event.data.event.data as { jobId?: string }).jobId ?? "");
-      await step.run("mark-job-failed", async () => markJobFailed(await getRuntime(), jobId, error.message));
+      await step.run("mark-job-failed", async () => {
+        const rt = await getRuntime();
+        await markJobFailed(rt, jobId, error.message);
+        await releaseJobCredits(rt.dbHandle.db, jobId, "failed");
+      });
     },
   },
   async ({ event, step }) => {
     const { jobId } = event.data;
+    const db = async () => (await getRuntime()).dbHandle.db;
     /**
      * Opens a gate and waits at it. The wait and the step that shows the gate to people run as one
      * parallel group, so the wait is registered before anyone can see the gate: an approval can
      * never arrive before the wait exists (waits only match later events).
+     * @returns true when approved; false when the wait timed out and the job expired (its credits
+     *   released, the user told through the job's timeline).
      */
-    const gate = async (name: "script" | "images" | "clips") => {
+    const gate = async (name: "script" | "images" | "clips"): Promise<boolean> => {
       const approvalEvent = { script: scriptApproved, images: imagesApproved, clips: clipsApproved }[name];
       const [approval] = await Promise.all([
         step.waitForEvent(`wait-${name}-approval`, {
@@ -61,39 +70,55 @@ export const produceVideo = inngest.createFunction(
         }),
         step.run(`open-${name}-gate`, async () => setJobStatus(await getRuntime(), jobId, GATE_STATUS[name])),
       ]);
-      if (!approval) throw new NonRetriableError(`No ${name} approval within ${GATE_TIMEOUT}`);
+      if (approval) return true;
+      await step.run(`expire-at-${name}-gate`, async () =>
+        expireJob(await getRuntime(), jobId, `No ${name} approval within ${GATE_TIMEOUT}`),
+      );
+      return false;
     };
 
     await step.run("write-script", async () =>
       withProviderErrors(async () => writeScriptStage(await getRuntime(), jobId)),
     );
-    await gate("script");
+    if (!(await gate("script"))) return { jobId, expired: "script" };
 
-    const indices = await step.run("plan-segments", async () =>
-      withProviderErrors(async () => planSegmentsStage(await getRuntime(), jobId)),
-    );
+    const indices = await step.run("plan-segments", async () => {
+      const planned = await withProviderErrors(async () => planSegmentsStage(await getRuntime(), jobId));
+      await chargeStage(await db(), jobId, "script");
+      return planned;
+    });
     await Promise.all(
       indices.map((i) =>
         step.run(`render-image-${i}`, async () => {
           const rt = await getRuntime();
-          return runSegmentStage(rt, jobId, i, "image", () => renderImageStage(rt, jobId, i));
+          const assetId = await runSegmentStage(rt, jobId, i, "image", () => renderImageStage(rt, jobId, i));
+          if (assetId) await chargeSegment(rt.dbHandle.db, jobId, "images", i, indices.length);
+          return assetId;
         }),
       ),
     );
-    await gate("images");
+    if (!(await gate("images"))) return { jobId, expired: "images" };
 
-    await step.run("start-clips", async () => setJobStatus(await getRuntime(), jobId, "animating"));
+    await step.run("start-clips", async () => {
+      await settleStage(await db(), jobId, "images");
+      await setJobStatus(await getRuntime(), jobId, "animating");
+    });
     await Promise.all(
       indices.map((i) =>
         step.run(`animate-clip-${i}`, async () => {
           const rt = await getRuntime();
-          return runSegmentStage(rt, jobId, i, "clip", () => animateClipStage(rt, jobId, i));
+          const assetId = await runSegmentStage(rt, jobId, i, "clip", () => animateClipStage(rt, jobId, i));
+          if (assetId) await chargeSegment(rt.dbHandle.db, jobId, "clips", i, indices.length);
+          return assetId;
         }),
       ),
     );
-    await gate("clips");
+    if (!(await gate("clips"))) return { jobId, expired: "clips" };
 
-    await step.run("start-narration", async () => setJobStatus(await getRuntime(), jobId, "narrating"));
+    await step.run("start-narration", async () => {
+      await settleStage(await db(), jobId, "clips");
+      await setJobStatus(await getRuntime(), jobId, "narrating");
+    });
     await Promise.all([
       ...indices.map((i) =>
         step.run(`narrate-${i}`, async () =>
@@ -102,7 +127,12 @@ export const produceVideo = inngest.createFunction(
       ),
       step.run("prerender-transitions", async () => prerenderTransitionsStage(await getRuntime(), jobId)),
     ]);
-    const assetId = await step.run("assemble", async () => assembleStage(await getRuntime(), jobId));
+    const assetId = await step.run("assemble", async () => {
+      const id = await assembleStage(await getRuntime(), jobId);
+      await chargeStage(await db(), jobId, "narration");
+      await releaseJobCredits(await db(), jobId, "completed");
+      return id;
+    });
     await step.sendEvent("announce-completion", jobCompleted.create({ jobId, assetId }));
     return { jobId, assetId };
   },

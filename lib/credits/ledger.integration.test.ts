@@ -115,7 +115,7 @@ describe(`credit ledger (${testDbKind()})`, () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(InsufficientCreditsError);
-    expect(error).toMatchObject({ code: "conflict", needed: 42, balance: 6, shortfall: 36 });
+    expect(error).toMatchObject({ code: "insufficient_credits", needed: 42, balance: 6, shortfall: 36 });
     expect((error as Error).message).toBe(
       "Not enough credits: this needs 42 and you have 6. Top up at least 36 credits to continue.",
     );

@@ -74,8 +74,8 @@ export interface CreditBalance {
 }
 
 /**
- * Not enough available credits for a reservation. HTTP 409 (`conflict`); the message names the
- * amount needed, the balance and the top-up to make, for the bot and the UI to show as is.
+ * Not enough available credits for a reservation. HTTP 402 (`insufficient_credits`); the message
+ * names the amount needed, the balance and the top-up to make, for the bot and the UI to show as is.
  */
 export class InsufficientCreditsError extends AppError {
   override name = "InsufficientCreditsError";
@@ -86,7 +86,7 @@ export class InsufficientCreditsError extends AppError {
     readonly balance: number,
   ) {
     super(
-      "conflict",
+      "insufficient_credits",
       `Not enough credits: this needs ${needed} and you have ${balance}. ` +
         `Top up at least ${needed - balance} credits to continue.`,
     );

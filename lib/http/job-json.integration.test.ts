@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { grant } from "@/lib/credits/ledger";
 import type { DbHandle } from "@/lib/db";
 import { assets, jobs, segments, users } from "@/lib/db/schema";
 import { openTestDb } from "@/lib/db/testing";
@@ -79,6 +80,7 @@ describe("job JSON", () => {
 
   it("hides other owners' jobs", async () => {
     const [stranger] = await deps.db.insert(users).values({ displayName: "Stranger" }).returning();
+    await grant(deps.db, { userId: stranger!.id, amount: 100, key: "test:stranger" });
     const job = await createJob(deps, stranger!.id, { topic: "Not yours" });
     expect((await listJobSummaries(deps.db, ownerId)).map((s) => s.id)).not.toContain(job.id);
     await expect(getJobViewJson(deps.db, job.id, ownerId)).rejects.toMatchObject({ code: "not_found" });

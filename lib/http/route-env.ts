@@ -6,6 +6,8 @@
  */
 import { inngest } from "@/inngest/client";
 import { loadAuthConfig } from "@/lib/auth/config";
+import { loadEnv } from "@/lib/env";
+import { TokenBucketLimiter } from "@/lib/limits/ip-limiter";
 import { getRuntime } from "@/lib/runtime";
 import { ensureLocalOwner } from "@/lib/studio/jobs";
 import type { RouteEnv } from "./route";
@@ -28,13 +30,32 @@ export async function getLocalOwnerId(): Promise<string> {
   return g[ownerKey];
 }
 
-/** Resolves the env of one request: `{ deps: { db, sendEvent }, store, auth }`. */
+const limiterKey = Symbol.for("kadr.writeLimiter");
+type LimiterGlobal = typeof globalThis & { [limiterKey]?: TokenBucketLimiter | null };
+
+/**
+ * The process-wide per-IP limiter of state-changing API requests: KADR_API_WRITES_PER_MINUTE
+ * tokens per minute with a burst of the same size; undefined when the variable is 0.
+ */
+function writeLimiter(): TokenBucketLimiter | undefined {
+  const g = globalThis as LimiterGlobal;
+  if (g[limiterKey] === undefined) {
+    const perMinute = loadEnv().KADR_API_WRITES_PER_MINUTE;
+    g[limiterKey] = perMinute
+      ? new TokenBucketLimiter({ capacity: perMinute, refillPerSecond: perMinute / 60 })
+      : null;
+  }
+  return g[limiterKey] ?? undefined;
+}
+
+/** Resolves the env of one request: `{ deps: { db, sendEvent }, store, auth, writeLimiter }`. */
 export async function getRouteEnv(): Promise<RouteEnv> {
   const rt = await getRuntime();
   const db = rt.dbHandle.db;
   return {
-    deps: { db, sendEvent: (event) => inngest.send(event) },
+    deps: { db, sendEvent: (event) => inngest.send(event), policy: rt.policy },
     store: rt.store,
     auth: { db, config: loadAuthConfig(), localOwnerId: getLocalOwnerId },
+    writeLimiter: writeLimiter(),
   };
 }

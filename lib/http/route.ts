@@ -17,7 +17,10 @@
 import { ZodError, type z } from "zod";
 import { type AuthContext, assertSameOrigin, authenticate, type Principal } from "@/lib/auth/authenticate";
 import { type IssuedSession, sessionCookie } from "@/lib/auth/session";
+import { InsufficientCreditsError } from "@/lib/credits/ledger";
 import { AppError } from "@/lib/errors";
+import type { TokenBucketLimiter } from "@/lib/limits/ip-limiter";
+import { RateLimitedError } from "@/lib/limits/rate-limited-error";
 import type { BlobStore } from "@/lib/storage";
 import type { StudioDeps } from "@/lib/studio/jobs";
 
@@ -26,6 +29,11 @@ export interface RouteEnv {
   deps: StudioDeps;
   store: BlobStore;
   auth: AuthContext;
+  /**
+   * Per-IP limit on state-changing requests (POST, PUT, PATCH, DELETE), keyed by `clientAddress`;
+   * absent = no limit. Reads are not limited (a storyboard grid loads dozens of images at once).
+   */
+  writeLimiter?: TokenBucketLimiter;
 }
 
 /** What a public handler receives: the request, its route params, the env and the parsed body. */
@@ -83,6 +91,7 @@ export function withRoute<
     let issued: IssuedSession | undefined;
     try {
       const env = await (options.env ?? defaultEnv)();
+      limitWrites(request, env);
       const principal = await authenticate(request, env.auth);
       assertSameOrigin(request, principal);
       issued = principal.issuedSession;
@@ -117,12 +126,30 @@ export function withPublicRoute<
   return async (request, { params }) => {
     try {
       const env = await (options.env ?? defaultEnv)();
+      limitWrites(request, env);
       const body = options.body ? options.body.parse(await readJson(request)) : undefined;
       return await handler({ ...env, request, params: await params, body: body as never });
     } catch (err) {
       return errorResponse(err);
     }
   };
+}
+
+const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * The client's address: the first entry of `X-Forwarded-For` (set by Next.js' server and by
+ * proxies in front of it), else `X-Real-IP`, else "unknown".
+ */
+export function clientAddress(request: Request): string {
+  const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  return forwarded || request.headers.get("x-real-ip")?.trim() || "unknown";
+}
+
+/** @throws RateLimitedError when a state-changing request exceeds its address's limit. */
+function limitWrites(request: Request, env: RouteEnv) {
+  if (env.writeLimiter && WRITE_METHODS.has(request.method))
+    env.writeLimiter.assertAllowed(clientAddress(request));
 }
 
 /** True when the request reached the app over https (directly or behind a TLS proxy). */
@@ -163,6 +190,19 @@ export async function readJson(request: Request): Promise<unknown> {
 
 /** Maps any thrown value to a JSON error response (see the module docs for the mapping). */
 export function errorResponse(err: unknown): Response {
+  if (err instanceof RateLimitedError) {
+    return Response.json(
+      { code: err.code, message: err.message, retryAfterSeconds: err.retryAfterSeconds },
+      {
+        status: err.status,
+        headers: { "Retry-After": String(err.retryAfterSeconds) },
+      },
+    );
+  }
+  if (err instanceof InsufficientCreditsError) {
+    const { code, message, needed, balance, shortfall } = err;
+    return Response.json({ code, message, needed, balance, shortfall }, { status: err.status });
+  }
   if (err instanceof AppError) {
     return Response.json({ code: err.code, message: err.message } satisfies ErrorBody, {
       status: err.status,

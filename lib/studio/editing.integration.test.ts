@@ -4,6 +4,7 @@ import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { grant } from "@/lib/credits/ledger";
 import type { DbHandle } from "@/lib/db";
 import { approvals, assets, type Gate, jobEvents, jobs, segments, users } from "@/lib/db/schema";
 import { openTestDb } from "@/lib/db/testing";
@@ -45,6 +46,7 @@ beforeAll(async () => {
     db: handle.db,
     sendEvent: async (event) => sent.push(event),
     store: new LocalBlobStore(storeDir),
+    policy: { limits: null },
   };
   const [owner, stranger] = await handle.db
     .insert(users)
@@ -52,6 +54,8 @@ beforeAll(async () => {
     .returning();
   ownerId = owner!.id;
   strangerId = stranger!.id;
+  for (const userId of [ownerId, strangerId])
+    await grant(handle.db, { userId, amount: 10_000, key: `test:${userId}` });
 });
 
 afterAll(async () => {
@@ -279,7 +283,7 @@ describe("regenerateSegmentMedia", () => {
     expect(sent).toEqual([
       {
         name: "video/segment.regeneration.requested",
-        data: { jobId, index: 3, target: "image" },
+        data: { jobId, index: 3, target: "image", variation: 1 },
         id: `regenerate-${jobId}-3-image-1`,
       },
     ]);

@@ -5,6 +5,22 @@
 import { randomBytes } from "node:crypto";
 import { and, asc, desc, eq, inArray, notInArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
+import {
+  balance,
+  ensureStartingGrant,
+  InsufficientCreditsError,
+  release,
+  releaseJob,
+  reserve,
+} from "@/lib/credits/ledger";
+import {
+  DEFAULT_PRICES,
+  estimateJob,
+  PAID_STAGES,
+  type PriceTable,
+  stageCreditKeys,
+} from "@/lib/credits/pricing";
+import { lockUser } from "@/lib/credits/user-lock";
 import type { Db } from "@/lib/db";
 import {
   approvals,
@@ -20,7 +36,10 @@ import {
   segments,
   users,
 } from "@/lib/db/schema";
+import { loadEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { checkJobLimits, type JobLimits } from "@/lib/limits/job-limits";
+import { regenerationCreditKey } from "./billing";
 import { type CreateJobInput, CreateJobInputSchema, describeZodError } from "./schemas";
 
 /** An event to hand to the orchestrator (Inngest event payload). */
@@ -35,6 +54,45 @@ export type SendEvent = (event: OutgoingEvent) => Promise<unknown>;
 export interface StudioDeps {
   db: Db;
   sendEvent: SendEvent;
+  /** Prices and limits; each part defaults to `studioPolicy()` (the environment). */
+  policy?: Partial<StudioPolicy>;
+}
+
+/** The business rules a studio service applies: what jobs cost and how many a user may start. */
+export interface StudioPolicy {
+  prices: PriceTable;
+  /** Limits for every user but the local owner (who runs Kadr for themselves); null = none. */
+  limits: JobLimits | null;
+}
+
+/**
+ * The policy from the environment: KADR_MAX_ACTIVE_JOBS and KADR_MAX_JOBS_PER_HOUR (0 = no limit),
+ * Kadr's default prices; overridden per part by `deps.policy`.
+ */
+export function studioPolicy(deps?: Pick<StudioDeps, "policy">): StudioPolicy {
+  const env = loadEnv();
+  const unlimitedIfZero = (n: number) => (n === 0 ? Number.POSITIVE_INFINITY : n);
+  return {
+    prices: deps?.policy?.prices ?? DEFAULT_PRICES,
+    limits:
+      deps?.policy?.limits === undefined
+        ? {
+            maxActiveJobs: unlimitedIfZero(env.KADR_MAX_ACTIVE_JOBS),
+            maxJobsPerHour: unlimitedIfZero(env.KADR_MAX_JOBS_PER_HOUR),
+          }
+        : deps.policy.limits,
+  };
+}
+
+/**
+ * Locks the user for a new job and checks their job limits (not for the local owner). Call it
+ * first in the transaction that inserts the job.
+ * @throws RateLimitedError (429) at a limit; AppError("not_found") for an unknown user.
+ */
+export async function admitNewJob(tx: Db, deps: Pick<StudioDeps, "policy">, ownerId: string): Promise<void> {
+  const { limits } = studioPolicy(deps);
+  if (limits && ownerId !== LOCAL_OWNER_ID) await checkJobLimits(tx, ownerId, { limits });
+  else await lockUser(tx, ownerId);
 }
 
 /** Status a job has while it waits at each gate. */
@@ -64,12 +122,16 @@ export function detectLanguage(text: string): "ru" | "en" {
 /** Fixed id of the single local owner, so concurrent first calls agree on one row. */
 export const LOCAL_OWNER_ID = "00000000-0000-4000-8000-000000000001";
 
-/** The single local owner used when no Telegram bot is configured (created on first use). */
+/**
+ * The single local owner used when no Telegram bot is configured (created on first use, with a
+ * one-time grant of KADR_LOCAL_OWNER_CREDITS: you run Kadr for yourself and pay the providers).
+ */
 export async function ensureLocalOwner(db: Db): Promise<string> {
   await db
     .insert(users)
     .values({ id: LOCAL_OWNER_ID, displayName: "Local owner", language: "en" })
     .onConflictDoNothing();
+  await ensureStartingGrant(db, LOCAL_OWNER_ID, loadEnv().KADR_LOCAL_OWNER_CREDITS);
   return LOCAL_OWNER_ID;
 }
 
@@ -84,9 +146,14 @@ export async function recordJobEvent(
 }
 
 /**
- * Validates the input, stores the job and starts its pipeline (`video/job.created`).
- * @throws AppError("bad_input") naming the problem; nothing is stored then.
- * @throws whatever the event sender throws; the job row is removed again, so no half-made job stays.
+ * Validates the input, admits the job (limits), stores it with a credit reservation per paid stage
+ * (lib/credits/pricing.ts `estimateJob`: script, images, clips, narration) in one transaction, and
+ * starts its pipeline (`video/job.created`). The pipeline captures what each stage spends and
+ * releases the rest; failure, cancellation and gate timeouts release everything still held.
+ * @throws AppError("bad_input") naming the problem; InsufficientCreditsError (402) naming the
+ *   credits needed and the balance; RateLimitedError (429) at a job limit — nothing is stored then.
+ * @throws whatever the event sender throws; the reservations are released and the job row removed
+ *   again, so no half-made job and no held credits stay.
  */
 export async function createJob(deps: StudioDeps, ownerId: string, input: CreateJobInput): Promise<Job> {
   const parsed = CreateJobInputSchema.safeParse(input);
@@ -105,29 +172,57 @@ export async function createJob(deps: StudioDeps, ownerId: string, input: Create
   }
   const topic = value.topic ?? firstLine(value.scriptText ?? "");
   const id = newJobId();
-  const [job] = await deps.db
-    .insert(jobs)
-    .values({
-      id,
-      ownerId,
-      source: value.scriptText ? "script" : "topic",
-      topic,
-      scriptText: value.scriptText ?? null,
-      language,
-      segmentCount: value.segmentCount,
-      segmentSeconds: value.segmentSeconds,
-      aspect: value.aspect,
-      status: "queued",
-    })
-    .returning();
+  const estimate = estimateJob(value, studioPolicy(deps).prices);
+  const job = await deps.db.transaction(async (tx) => {
+    await admitNewJob(tx, deps, ownerId);
+    const { available } = await balance(tx, ownerId);
+    if (available < estimate.total) throw new InsufficientCreditsError(estimate.total, available);
+    const [row] = await tx
+      .insert(jobs)
+      .values({
+        id,
+        ownerId,
+        source: value.scriptText ? "script" : "topic",
+        topic,
+        scriptText: value.scriptText ?? null,
+        language,
+        segmentCount: value.segmentCount,
+        segmentSeconds: value.segmentSeconds,
+        aspect: value.aspect,
+        status: "queued",
+      })
+      .returning();
+    for (const stage of PAID_STAGES) {
+      const amount = estimate.stages[stage];
+      if (amount > 0) {
+        await reserve(tx, {
+          userId: ownerId,
+          jobId: id,
+          amount,
+          key: stageCreditKeys(id, stage).reservation,
+        });
+      }
+    }
+    await recordJobEvent(tx, id, "status", { status: "queued" });
+    return row!;
+  });
+  await startOrUndo(deps, job, { name: "video/job.created", data: { jobId: id }, id: `job-created-${id}` });
+  return job;
+}
+
+/**
+ * Sends the event that starts a stored job's run. When sending fails, the job's reservations are
+ * released and the job row is deleted (its ledger entries stay, net zero, with job_id null).
+ * @throws whatever the event sender throws.
+ */
+export async function startOrUndo(deps: StudioDeps, job: Job, event: OutgoingEvent): Promise<void> {
   try {
-    await recordJobEvent(deps.db, id, "status", { status: "queued" });
-    await deps.sendEvent({ name: "video/job.created", data: { jobId: id }, id: `job-created-${id}` });
+    await deps.sendEvent(event);
   } catch (err) {
-    await deps.db.delete(jobs).where(eq(jobs.id, id));
+    await releaseJob(deps.db, { jobId: job.id, key: "not-started" });
+    await deps.db.delete(jobs).where(eq(jobs.id, job.id));
     throw err;
   }
-  return job!;
 }
 
 function firstLine(text: string): string {
@@ -187,7 +282,9 @@ export async function approveGate(
 }
 
 /**
- * Cancels a job that is not finished yet; its pipeline run stops (cancelOn).
+ * Cancels (rejects) a job that is not finished yet: its pipeline run stops (cancelOn), every credit
+ * it still holds is released at once, and `video/job.cancelled` also starts the removal of the
+ * files only this job uses (inngest/functions/clean-up-job.ts).
  * @throws AppError("conflict") for finished jobs.
  */
 export async function cancelJob(deps: StudioDeps, jobId: string, actor: string, ownerId?: string) {
@@ -199,6 +296,7 @@ export async function cancelJob(deps: StudioDeps, jobId: string, actor: string, 
     .returning({ id: jobs.id });
   if (!updated.length) throw new AppError("conflict", `Job ${jobId} is already ${job.status}`);
   await recordJobEvent(deps.db, jobId, "status", { status: "cancelled", actor });
+  await releaseJob(deps.db, { jobId, key: "cancelled" });
   await deps.sendEvent({ name: "video/job.cancelled", data: { jobId }, id: `cancel-${jobId}` });
 }
 
@@ -305,9 +403,14 @@ export type RegenerationTarget = keyof typeof REGENERATION_GATE;
 
 /**
  * Asks for a new take of one segment's image or clip while the job waits at that gate: the segment
- * goes back to `pending` with its variation bumped (a new seed), and `regenerate-segment` renders it.
+ * goes back to `pending` with its variation bumped (a new seed), one segment's price is reserved
+ * (lib/studio/billing.ts `regenerationCreditKey`; captured when the take is ready, released when it
+ * fails), and `regenerate-segment` renders it.
  * @throws AppError("bad_input") for an index outside the job; AppError("conflict") when the job is
- *   not waiting at the matching gate or the segment is already being regenerated.
+ *   not waiting at the matching gate or the segment is already being regenerated;
+ *   InsufficientCreditsError (402) — the segment is left as it was.
+ * @throws whatever the event sender throws; the reservation is released and the segment marked
+ *   failed ("could not start"), so it can be regenerated again.
  * @returns the new variation number.
  */
 export async function requestRegeneration(
@@ -332,28 +435,59 @@ export async function requestRegeneration(
       `Segment ${index + 1} does not exist: the job has ${job.segmentCount} segments`,
     );
   }
-  const [segment] = await deps.db
-    .update(segments)
-    .set(
-      target === "image"
-        ? { imageStatus: "pending", imageAssetId: null, imageVariation: sql`${segments.imageVariation} + 1` }
-        : { clipStatus: "pending", clipAssetId: null, clipVariation: sql`${segments.clipVariation} + 1` },
-    )
-    .where(
-      and(
-        eq(segments.jobId, jobId),
-        eq(segments.index, index),
-        inArray(target === "image" ? segments.imageStatus : segments.clipStatus, ["ready", "failed"]),
-      ),
-    )
-    .returning();
-  if (!segment) throw new AppError("conflict", `Segment ${index + 1} is already being regenerated`);
-  const variation = target === "image" ? segment.imageVariation : segment.clipVariation;
-  await recordJobEvent(deps.db, jobId, "regeneration", { index, target, variation, actor });
-  await deps.sendEvent({
-    name: "video/segment.regeneration.requested",
-    data: { jobId, index, target },
-    id: `regenerate-${jobId}-${index}-${target}-${variation}`,
+  const { prices } = studioPolicy(deps);
+  const price = target === "image" ? prices.imagePerSegment : prices.clipPerSegment;
+  const variation = await deps.db.transaction(async (tx) => {
+    const [segment] = await tx
+      .update(segments)
+      .set(
+        target === "image"
+          ? {
+              imageStatus: "pending",
+              imageAssetId: null,
+              imageVariation: sql`${segments.imageVariation} + 1`,
+            }
+          : { clipStatus: "pending", clipAssetId: null, clipVariation: sql`${segments.clipVariation} + 1` },
+      )
+      .where(
+        and(
+          eq(segments.jobId, jobId),
+          eq(segments.index, index),
+          inArray(target === "image" ? segments.imageStatus : segments.clipStatus, ["ready", "failed"]),
+        ),
+      )
+      .returning();
+    if (!segment) throw new AppError("conflict", `Segment ${index + 1} is already being regenerated`);
+    const taken = target === "image" ? segment.imageVariation : segment.clipVariation;
+    if (price > 0) {
+      await reserve(tx, {
+        userId: job.ownerId,
+        jobId,
+        amount: price,
+        key: regenerationCreditKey(jobId, target, index, taken),
+      });
+    }
+    await recordJobEvent(tx, jobId, "regeneration", { index, target, variation: taken, actor });
+    return taken;
   });
+  try {
+    await deps.sendEvent({
+      name: "video/segment.regeneration.requested",
+      data: { jobId, index, target, variation },
+      id: `regenerate-${jobId}-${index}-${target}-${variation}`,
+    });
+  } catch (err) {
+    const reservationKey = regenerationCreditKey(jobId, target, index, variation);
+    if (price > 0) await release(deps.db, { reservationKey, key: "not-started" });
+    await deps.db
+      .update(segments)
+      .set(
+        target === "image"
+          ? { imageStatus: "failed", imageError: "The regeneration could not start: try again" }
+          : { clipStatus: "failed", clipError: "The regeneration could not start: try again" },
+      )
+      .where(and(eq(segments.jobId, jobId), eq(segments.index, index)));
+    throw err;
+  }
   return variation;
 }

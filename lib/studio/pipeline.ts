@@ -13,6 +13,7 @@ import {
   type Asset,
   type AssetKind,
   assets,
+  FINAL_JOB_STATUSES,
   type Job,
   type JobStatus,
   jobs,
@@ -28,6 +29,7 @@ import { ProviderError, toInngestError } from "@/lib/providers/errors";
 import { withSpend } from "@/lib/providers/spend";
 import type { Runtime } from "@/lib/runtime";
 import { scriptFromText } from "@/lib/storyboard/script";
+import { releaseJobCredits } from "./billing";
 import { getJob, recordJobEvent } from "./jobs";
 
 /** Length of the crossfade between sections (intro→main, main→outro), in seconds. */
@@ -45,7 +47,7 @@ function dbOf(rt: Runtime): Db {
 export async function setJobStatus(rt: Runtime, jobId: string, status: JobStatus, extra: Partial<Job> = {}) {
   const db = dbOf(rt);
   const job = await getJob(db, jobId);
-  if (job.status === "cancelled" || job.status === "completed") return;
+  if (job.status === "cancelled" || job.status === "completed" || job.status === "expired") return;
   await db
     .update(jobs)
     .set({ ...extra, status, updatedAt: new Date(), version: job.version + 1 })
@@ -57,6 +59,22 @@ export async function setJobStatus(rt: Runtime, jobId: string, status: JobStatus
 export async function markJobFailed(rt: Runtime, jobId: string, reason: string) {
   await setJobStatus(rt, jobId, "failed", { error: reason });
   await recordJobEvent(dbOf(rt), jobId, "error", { message: reason });
+}
+
+/**
+ * Expires a job whose approval gate timed out: status `expired` with the reason, an `expired`
+ * timeline entry (the bot and the UI tell the user from it), and every credit it still holds
+ * released. Does nothing to a job that is already final (cancelled meanwhile).
+ */
+export async function expireJob(rt: Runtime, jobId: string, reason: string) {
+  const db = dbOf(rt);
+  const job = await getJob(db, jobId);
+  if (job.status !== "expired") {
+    if (FINAL_JOB_STATUSES.includes(job.status)) return;
+    await setJobStatus(rt, jobId, "expired", { error: reason });
+    await recordJobEvent(db, jobId, "expired", { message: reason });
+  }
+  await releaseJobCredits(db, jobId, "expired");
 }
 
 /**

@@ -3,8 +3,10 @@
  * Login Widget or a bot update); the local owner exists only when no bot is configured.
  */
 import { eq, sql } from "drizzle-orm";
+import { ensureStartingGrant } from "@/lib/credits/ledger";
 import type { Db } from "@/lib/db";
 import { type User, users } from "@/lib/db/schema";
+import { loadEnv } from "@/lib/env";
 
 /** The Telegram user fields Kadr keeps (Bot API `User`, https://core.telegram.org/bots/api#user). */
 export interface TelegramUserInput {
@@ -24,10 +26,15 @@ export function languageFromCode(code: string | undefined): "ru" | "en" {
 
 /**
  * Creates the user on first sight, or refreshes their name; the language is set on creation only
- * (the user may switch it later).
+ * (the user may switch it later). A user gets their starting credits once (ledger key
+ * `starting-grant:<id>`; `startingCredits` defaults to KADR_STARTING_CREDITS).
  * @returns the stored user row.
  */
-export async function upsertTelegramUser(db: Db, input: TelegramUserInput): Promise<User> {
+export async function upsertTelegramUser(
+  db: Db,
+  input: TelegramUserInput,
+  startingCredits = loadEnv().KADR_STARTING_CREDITS,
+): Promise<User> {
   const displayName =
     [input.firstName, input.lastName].filter(Boolean).join(" ") || input.username || `id${input.id}`;
   const [row] = await db
@@ -35,6 +42,7 @@ export async function upsertTelegramUser(db: Db, input: TelegramUserInput): Prom
     .values({ telegramId: input.id, displayName, language: languageFromCode(input.languageCode) })
     .onConflictDoUpdate({ target: users.telegramId, set: { displayName: sql`excluded.display_name` } })
     .returning();
+  await ensureStartingGrant(db, row!.id, startingCredits);
   return row!;
 }
 

@@ -23,6 +23,7 @@ import { PATCH as patchSegment } from "@/app/api/v1/jobs/[id]/segments/[index]/r
 import { POST as createJobRoute, GET as listJobs } from "@/app/api/v1/jobs/route";
 import { installEmbeddedExecutor } from "@/inngest/embedded/bridge";
 import { signLoginWidget } from "@/lib/auth/telegram";
+import { grant } from "@/lib/credits/ledger";
 import type { DbHandle } from "@/lib/db";
 import { assets, jobEvents, jobs, segments, users } from "@/lib/db/schema";
 import { openTestDb } from "@/lib/db/testing";
@@ -41,7 +42,8 @@ const savedEnv = { ...process.env };
 beforeAll(async () => {
   handle = await openTestDb();
   dataDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "kadr-api-"));
-  runtime = await createRuntime({ dbHandle: handle, dataDir });
+  // Job limits have their own tests (lib/limits, and the 429 test below sets them): users here start many jobs.
+  runtime = await createRuntime({ dbHandle: handle, dataDir, policy: { limits: null } });
   setRuntime(runtime);
   installEmbeddedExecutor({
     register: async () => undefined,
@@ -96,8 +98,15 @@ async function call<P = Record<string, never>>(
   return handler(request, { params: Promise.resolve((init.params ?? {}) as P) });
 }
 
+/** Studio deps for jobs a test creates without the API (no event is sent; no job limits). */
+function directDeps() {
+  return { db: handle.db, sendEvent: async () => undefined, policy: { limits: null } };
+}
+
+/** The user's id; they get enough credits for every job the tests start (once). */
 async function userIdOf(telegramId: number): Promise<string> {
   const [row] = await handle.db.select().from(users).where(eq(users.telegramId, telegramId));
+  await grant(handle.db, { userId: row!.id, amount: 10_000, key: `test:top-up:${row!.id}` });
   return row!.id;
 }
 
@@ -146,7 +155,8 @@ describe("Mini App initData", () => {
       .insert(users)
       .values({ displayName: "Boris", telegramId: 2002 })
       .returning();
-    await createJob({ db: handle.db, sendEvent: async () => undefined }, stranger!.id, {
+    await grant(handle.db, { userId: stranger!.id, amount: 100, key: "test:boris" });
+    await createJob(directDeps(), stranger!.id, {
       topic: "Boris's job",
     });
 
@@ -196,7 +206,8 @@ describe("ownership", () => {
       .insert(users)
       .values({ displayName: "Owner", telegramId: 3003 })
       .returning();
-    const job = await createJob({ db: handle.db, sendEvent: async () => undefined }, owner!.id, {
+    await grant(handle.db, { userId: owner!.id, amount: 100, key: "test:owner" });
+    const job = await createJob(directDeps(), owner!.id, {
       topic: "Private",
     });
     await handle.db.update(jobs).set({ status: "awaiting_script_approval" }).where(eq(jobs.id, job.id));
@@ -359,7 +370,7 @@ describe("local single-owner mode", () => {
 describe("editing routes", () => {
   async function jobAtImagesGate(telegramId: number) {
     const ownerId = await userIdOf(telegramId);
-    const job = await createJob({ db: handle.db, sendEvent: async () => undefined }, ownerId, {
+    const job = await createJob(directDeps(), ownerId, {
       topic: "Editing",
       segmentCount: 2,
     });
@@ -511,7 +522,7 @@ describe("GET /api/v1/jobs/:id/events", () => {
   it("sends the view at once, again after each new job event, and ends after a final status", async () => {
     telegramMode();
     const ownerId = await userIdOf(1001);
-    const job = await createJob({ db: handle.db, sendEvent: async () => undefined }, ownerId, {
+    const job = await createJob(directDeps(), ownerId, {
       topic: "Live",
     });
     const response = await call(getEvents, `/api/v1/jobs/${job.id}/events`, {

@@ -22,9 +22,13 @@ export const JOB_STATUSES = [
   "completed",
   "failed",
   "cancelled",
+  "expired",
 ] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
-export const FINAL_JOB_STATUSES: readonly JobStatus[] = ["completed", "failed", "cancelled"];
+export const FINAL_JOB_STATUSES: readonly JobStatus[] = ["completed", "failed", "cancelled", "expired"];
+
+/** Where a job's script comes from (see `jobs.source`). */
+export type JobSource = "topic" | "script" | "extension" | "greeting";
 
 /** One request to produce a video: its inputs, format, status and final asset. */
 export const jobs = pgTable(
@@ -35,8 +39,11 @@ export const jobs = pgTable(
     ownerId: uuid("owner_id")
       .notNull()
       .references(() => users.id),
-    /** "topic": Kadr writes the script; "script": the user pasted it. */
-    source: text("source").$type<"topic" | "script">().notNull(),
+    /**
+     * "topic": Kadr writes the script; "script": the user pasted it; "extension": one new segment
+     * crossfaded onto the parent job's video; "greeting": a template filled with a name (no gates).
+     */
+    source: text("source").$type<JobSource>().notNull(),
     topic: text("topic").notNull(),
     /** The pasted script text, verbatim, when source = "script". */
     scriptText: text("script_text"),
