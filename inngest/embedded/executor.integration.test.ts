@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
 import { eq } from "drizzle-orm";
 import { eventType, Inngest, NonRetriableError, RetryAfterError } from "inngest";
@@ -5,10 +6,10 @@ import { serve } from "inngest/next";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { DbHandle } from "@/lib/db";
-import { engineSteps } from "@/lib/db/schema";
+import { engineRuns, engineSteps } from "@/lib/db/schema";
 import { openTestDb, testDbKind } from "@/lib/db/testing";
 import { EMBEDDED_ORIGIN, embeddedClientOptions, embeddedFetch, embeddedSigningKey } from "./bridge";
-import { EmbeddedExecutor, hashedSigningKey, signRequest, toServeHandler } from "./executor";
+import { ATTEMPT_OP, EmbeddedExecutor, hashedSigningKey, signRequest, toServeHandler } from "./executor";
 import { getRunDetail, listRuns } from "./runs";
 
 /**
@@ -117,6 +118,23 @@ const mixed = client.createFunction(
         }),
       );
     return done;
+  },
+);
+
+const fanFlaky = client.createFunction(
+  { id: "fan-flaky", retries: 2, triggers: [{ event: "test/fan-flaky" }] },
+  async ({ event, step }) => {
+    const key = (event.data as { key: string }).key;
+    const [ok, failed] = await Promise.all([
+      step.run("fan-ok", () => "ok"),
+      step
+        .run("fan-broken", () => {
+          count(`fan-broken-${key}`);
+          throw new Error("still broken");
+        })
+        .catch(() => "gave up"),
+    ]);
+    return { ok, failed };
   },
 );
 
@@ -246,6 +264,7 @@ const allFunctions = [
   limited,
   patient,
   mixed,
+  fanFlaky,
 ];
 const handler = serve({ client, functions: allFunctions });
 /** The `fnId` and `stepId` of every request the executor sent to serve(). */
@@ -343,6 +362,51 @@ describe(`embedded executor (${testDbKind()})`, () => {
     const bearer = `Bearer ${hashedSigningKey(embeddedSigningKey())}`;
     expect((await post(bearer, { qi_id: "nope", steps })).status).toBe(409);
     expect(await handle.db.select().from(engineSteps).where(eq(engineSteps.hashedId, "x"))).toEqual([]);
+  });
+
+  it("retries a failing parallel step up to its attempts, then records its final error", async () => {
+    const [id] = (await client.send({ name: "test/fan-flaky", data: { key: "live" } })).ids;
+    const run = await runOf(id!, "conformance-fan-flaky");
+    expect(run.output).toEqual({ ok: "ok", failed: "gave up" });
+    expect(calls["fan-broken-live"]).toBe(3);
+    const steps = await handle.db.select().from(engineSteps).where(eq(engineSteps.runId, run.id));
+    expect(steps.find((s) => s.name === "fan-broken")).toMatchObject({ op: "StepFailed", attempts: 3 });
+    expect(steps.filter((s) => s.op === ATTEMPT_OP)).toEqual([]);
+  });
+
+  it("resumes a parallel step's durable attempt count (as after a restart) instead of starting over", async () => {
+    // A run left by a previous process after two failed attempts of fan-broken (of 3 allowed).
+    const runId = "seeded-fan-flaky";
+    const event = { name: "test/fan-flaky", id: "seeded-fan-flaky", data: { key: "seeded" }, ts: Date.now() };
+    const hashed = createHash("sha1").update("fan-broken").digest("hex");
+    await handle.db.transaction(async (tx) => {
+      await tx.insert(engineRuns).values({
+        id: runId,
+        functionId: "conformance-fan-flaky",
+        eventId: event.id,
+        event,
+        status: "running",
+      });
+      await tx.insert(engineSteps).values({
+        runId,
+        hashedId: `attempts:${hashed}`,
+        op: ATTEMPT_OP,
+        result: { data: { attempts: 2, retryAt: Date.now() + 200 } },
+        attempts: 2,
+      });
+    });
+    const started = Date.now();
+    const run = await executor.waitForRun(runId, 20);
+    expect(run.output).toEqual({ ok: "ok", failed: "gave up" });
+    expect(calls["fan-broken-seeded"]).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    const steps = await handle.db.select().from(engineSteps).where(eq(engineSteps.runId, runId));
+    expect(steps.find((s) => s.hashedId === hashed)).toMatchObject({ op: "StepFailed", attempts: 3 });
+    expect(steps.filter((s) => s.op === ATTEMPT_OP)).toEqual([]);
+    expect((await getRunDetail(handle.db, runId))?.steps.map((s) => s.op).sort()).toEqual([
+      "StepFailed",
+      "StepRun",
+    ]);
   });
 
   it("suspends on waitForEvent, matches by field, times out to null, and sends events", async () => {

@@ -71,6 +71,13 @@ export interface EmbeddedExecutorOptions {
   parallelism?: number;
   /** How often due runs and expired waits are looked for, in ms. Default 200. */
   pollIntervalMs?: number;
+  /**
+   * Longest time in ms a finished parallel step's result may wait to be written together with
+   * other parallel steps' results (one multi-row insert instead of one per step) while other
+   * parallel steps are still running. Such a result is not recorded yet: if the process dies in
+   * that window the step runs again (at-least-once). 0 writes each result at once. Default 20.
+   */
+  stepBatchMs?: number;
   /** First retry delay in ms, doubled per attempt (capped at 60 s), ±20 % jitter. Default 1000. */
   backoffBaseMs?: number;
   /** Receives one line per notable executor event. */
@@ -105,12 +112,36 @@ type Run = typeof engineRuns.$inferSelect;
 type Memo = {
   ids: string[];
   steps: Record<string, { type: "data"; data: unknown } | { type: "error"; error: unknown }>;
+  /** Failed attempts of parallel steps without a result yet, by hashed step id (see ATTEMPT_OP). */
+  retries: Record<string, StepRetryState>;
 };
+
+/** A parallel step's failed attempts so far, and when (epoch ms) its next attempt may start. */
+interface StepRetryState {
+  attempts: number;
+  retryAt: number;
+}
+
 /**
- * Outcome of one SDK request. `stale` means the request was superseded while it ran (its run was
- * finished, e.g. cancelled, or the executor is stopping); its answer must be ignored.
+ * Op of the engine_steps row that keeps a parallel step's attempt counter durable while it is
+ * retried: hashed id `attempts:<hashed step id>`, result `{ data: StepRetryState }`. It is not a
+ * memoized result (loadMemo and the Runs page skip it) and is deleted once the step's result is
+ * recorded. (A dedicated column or table would be cleaner; this needs no schema change.)
  */
-type CallResult = { status: number; headers: Headers; body: unknown; startedAt: Date; stale: boolean };
+export const ATTEMPT_OP = "StepAttempt";
+const attemptRowId = (hashedId: string) => `attempts:${hashedId}`;
+/**
+ * Outcome of one SDK request. `stale` is set when the request was superseded while it ran: its run
+ * was finished (e.g. cancelled; ignore the answer) or the executor is stopping (keep step results
+ * only).
+ */
+type CallResult = {
+  status: number;
+  headers: Headers;
+  body: unknown;
+  startedAt: Date;
+  stale: Dispatch["stale"];
+};
 type StepRow = typeof engineSteps.$inferInsert;
 
 /**
@@ -241,6 +272,9 @@ export class EmbeddedExecutor implements EmbeddedApi {
   /** Step rows waiting for the next multi-row insert (group commit), with their callers. */
   private stepQueue: { rows: StepRow[]; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private flushingSteps = false;
+  private stepBatchTimer: NodeJS.Timeout | undefined;
+  /** Parallel-step requests in flight (sent, result not yet queued). */
+  private plannedInFlight = 0;
   private readonly bearer: string;
 
   constructor(private readonly options: EmbeddedExecutorOptions) {
@@ -529,8 +563,13 @@ export class EmbeddedExecutor implements EmbeddedApi {
       .from(engineSteps)
       .where(eq(engineSteps.runId, runId))
       .orderBy(asc(engineSteps.seq));
-    const memo: Memo = { ids: [], steps: {} };
+    const memo: Memo = { ids: [], steps: {}, retries: {} };
     for (const row of rows) {
+      if (row.op === ATTEMPT_OP) {
+        if ("data" in row.result)
+          memo.retries[row.hashedId.slice("attempts:".length)] = row.result.data as StepRetryState;
+        continue;
+      }
       memo.ids.push(row.hashedId);
       memo.steps[row.hashedId] =
         "error" in row.result
@@ -615,7 +654,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
       headers: response.headers,
       body: parsed,
       startedAt: dispatch.lastAt,
-      stale: dispatch.stale !== undefined,
+      stale: dispatch.stale,
     };
   }
 
@@ -667,31 +706,26 @@ export class EmbeddedExecutor implements EmbeddedApi {
     };
   }
 
-  private memoize(
-    runId: string,
-    op: OutgoingOp,
-    result: { data: unknown } | { error: unknown },
-    attempts: number,
-    startedAt: Date,
-  ): Promise<void> {
-    return this.recordSteps([this.stepRow(runId, op, result, attempts, startedAt)]);
-  }
-
   /**
-   * Records step results (a result already recorded for the same run and step is kept). Rows
-   * queued while an insert is in flight go into the next one, so concurrent parallel steps share
-   * round trips (group commit); each caller resumes once its own rows are written.
+   * Records step results (a result already recorded for the same run and step is kept); resolves
+   * once the caller's rows are written. Rows queued while an insert is in flight go into the next
+   * one (group commit). With `batch` (parallel steps' results), rows wait up to `stepBatchMs` for
+   * results of parallel steps still running, and are written at once when none is.
    * @throws the database error of its rows' insert.
    */
-  private recordSteps(rows: StepRow[]): Promise<void> {
+  private recordSteps(rows: StepRow[], batch = false): Promise<void> {
     if (!rows.length) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.stepQueue.push({ rows, resolve, reject });
-      void this.flushSteps();
+      const lingerMs = this.options.stepBatchMs ?? 20;
+      if (!batch || this.plannedInFlight === 0 || lingerMs <= 0) void this.flushSteps();
+      else this.stepBatchTimer ??= setTimeout(() => void this.flushSteps(), lingerMs);
     });
   }
 
   private async flushSteps() {
+    clearTimeout(this.stepBatchTimer);
+    this.stepBatchTimer = undefined;
     if (this.flushingSteps) return;
     this.flushingSteps = true;
     try {
@@ -767,7 +801,22 @@ export class EmbeddedExecutor implements EmbeddedApi {
       if (run.wakeAt && run.wakeAt > new Date()) return;
       const memo = await this.loadMemo(runId);
       const result = await this.call(run, memo, "step", run.attempt);
-      if (result.stale || (await this.loadRun(runId))?.status !== "running") return;
+      if (result.stale) {
+        // A 206 while stopping is a genuine answer (a 409-stopped SDK answers 400): keep its results.
+        if (result.stale === "stopped" && result.status === 206) {
+          const ops = (Array.isArray(result.body) ? result.body : [result.body]) as OutgoingOp[];
+          await this.recordSteps(
+            ops.flatMap((op) => {
+              const stepResult = opResult(op);
+              return stepResult
+                ? [this.stepRow(runId, op, stepResult, run.attempt + 1, result.startedAt)]
+                : [];
+            }),
+          );
+        }
+        return;
+      }
+      if ((await this.loadRun(runId))?.status !== "running") return;
 
       if (result.status === 200) {
         await this.finishRun(runId, "completed", { output: result.body });
@@ -866,26 +915,64 @@ export class EmbeddedExecutor implements EmbeddedApi {
       .where(eq(engineRuns.id, run.id));
   }
 
-  /** Runs one planned (parallel) step to a memoized result, retrying it with backoff. */
+  /**
+   * Runs one planned (parallel) step to a memoized result, retrying it with backoff. Its failed
+   * attempts and the time of its next attempt are recorded before the backoff (an ATTEMPT_OP
+   * row), so a restarted executor resumes the count and the wait instead of starting over.
+   */
   private async executePlanned(run: Run, memo: Memo, op: OutgoingOp): Promise<void> {
     const maxAttempts = this.maxAttempts(run.functionId);
-    for (let attempt = 0; attempt < maxAttempts && !this.stopped; attempt++) {
-      const result = await this.call(run, memo, op.id, attempt);
+    const retry = memo.retries[op.id];
+    // At least one attempt, and the last one as such (the SDK then reports StepFailed).
+    let attempt = Math.min(retry?.attempts ?? 0, maxAttempts - 1);
+    if (retry && retry.retryAt > Date.now()) await sleep(retry.retryAt - Date.now());
+    for (; attempt < maxAttempts && !this.stopped; attempt++) {
+      this.plannedInFlight++;
+      let result: CallResult;
+      try {
+        result = await this.call(run, memo, op.id, attempt);
+      } finally {
+        this.plannedInFlight--;
+      }
+      if (result.stale === "finished") return;
       const [step] = (Array.isArray(result.body) ? result.body : [result.body]) as OutgoingOp[];
-      if (result.status === 206 && step && (step.op === "StepRun" || step.op === "Step")) {
-        await this.memoize(run.id, step, { data: step.data ?? null }, attempt + 1, result.startedAt);
+      const stepResult = result.status === 206 && step ? opResult(step) : null;
+      const final =
+        stepResult ??
+        (result.headers.get("x-inngest-no-retry") === "true" && step?.op !== "StepError"
+          ? { error: result.body }
+          : null);
+      if (final) {
+        const row = this.stepRow(run.id, stepResult ? step! : op, final, attempt + 1, result.startedAt);
+        await this.recordSteps([row], true);
+        if (retry || attempt > 0) {
+          await this.db
+            .delete(engineSteps)
+            .where(and(eq(engineSteps.runId, run.id), eq(engineSteps.hashedId, attemptRowId(op.id))));
+        }
         return;
       }
-      if (result.status === 206 && step?.op === "StepFailed") {
-        await this.memoize(run.id, step, { error: step.error }, attempt + 1, result.startedAt);
-        return;
-      }
-      if (result.headers.get("x-inngest-no-retry") === "true" && step?.op !== "StepError") {
-        await this.memoize(run.id, op, { error: result.body }, attempt + 1, result.startedAt);
-        return;
-      }
+      // Results queued to be written with this one's must not wait for a retry's backoff.
+      if (this.plannedInFlight === 0 && this.stepQueue.length) void this.flushSteps();
+      const delay = this.backoffMs(attempt, result.headers.get("retry-after"));
+      const state: StepRetryState = { attempts: attempt + 1, retryAt: Date.now() + delay };
+      await this.db
+        .insert(engineSteps)
+        .values({
+          runId: run.id,
+          hashedId: attemptRowId(op.id),
+          name: null,
+          op: ATTEMPT_OP,
+          result: { data: state },
+          attempts: state.attempts,
+          startedAt: result.startedAt,
+        })
+        .onConflictDoUpdate({
+          target: [engineSteps.runId, engineSteps.hashedId],
+          set: { result: { data: state }, attempts: state.attempts, endedAt: new Date() },
+        });
       this.log("step retry", { runId: run.id, step: op.displayName ?? op.id, attempt: attempt + 1 });
-      await sleep(this.backoffMs(attempt, result.headers.get("retry-after")));
+      await sleep(delay);
     }
   }
 

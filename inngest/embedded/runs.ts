@@ -2,9 +2,10 @@
  * Read models of the embedded executor's state for the Runs page: runs by function and status, and
  * one run's timeline of steps (start/end, attempts, output or error, truncated) and pending waits.
  */
-import { and, asc, desc, eq, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, ne, type SQL } from "drizzle-orm";
 import type { Db } from "@/lib/db";
 import { type EngineRunStatus, engineRuns, engineSteps, engineWaits } from "@/lib/db/schema";
+import { ATTEMPT_OP } from "./executor";
 
 /** Longest serialized output or error shown per step, in characters. */
 export const MAX_SHOWN_CHARS = 2_000;
@@ -68,14 +69,17 @@ export async function listRuns(
   }));
 }
 
-/** One run with its step timeline and pending waits, or undefined for an unknown id. */
+/**
+ * One run with its step timeline (memoized results only, not the attempt counters of steps being
+ * retried) and pending waits, or undefined for an unknown id.
+ */
 export async function getRunDetail(db: Db, runId: string): Promise<RunDetail | undefined> {
   const [run] = await db.select().from(engineRuns).where(eq(engineRuns.id, runId));
   if (!run) return undefined;
   const steps = await db
     .select()
     .from(engineSteps)
-    .where(eq(engineSteps.runId, runId))
+    .where(and(eq(engineSteps.runId, runId), ne(engineSteps.op, ATTEMPT_OP)))
     .orderBy(asc(engineSteps.seq));
   const waits = await db.select().from(engineWaits).where(eq(engineWaits.runId, runId));
   return {
