@@ -5,7 +5,10 @@
  * - the X-Telegram-Bot-Api-Secret-Token header is required: missing or wrong → 401;
  * - a body that is not an update (invalid JSON, not an object with an integer update_id) → 400,
  *   never a crash (grammY would throw on it, which a route turns into 500 and Telegram retries);
- * - handler errors are contained by the bot's error boundary, so a valid update always gets 200;
+ * - handler errors are contained by the bot's error boundary, so a valid update gets 200 — except
+ *   a `successful_payment` whose credits could not be booked: the returned promise rejects (the
+ *   route answers 500) and Telegram delivers the update again; crediting is idempotent on the
+ *   charge id (create-bot.ts, payments.ts);
  * - a handler still running after 10 s (replies queued behind the chat's rate limit) gets 200 and
  *   finishes in the background (`onTimeout: "return"`): a 5xx would make Telegram deliver the same
  *   update again and, for a topic, start a second job.

@@ -1,7 +1,8 @@
 /**
  * POST /api/telegram/webhook — Telegram delivers bot updates here once the webhook is registered
  * with setWebhook(url, secret_token = TELEGRAM_WEBHOOK_SECRET). The secret header is required
- * (401 otherwise), a body that is not an update gets 400, everything else 200
+ * (401 otherwise), a body that is not an update gets 400, everything else 200 — except a Telegram
+ * Stars payment that could not be credited, which fails with 500 so Telegram redelivers it
  * (lib/telegram/webhook.ts). Without TELEGRAM_BOT_TOKEN or TELEGRAM_WEBHOOK_SECRET the route
  * answers 404: the bot is off. With the embedded engine (a long-lived server process) the first
  * request also starts the progress notifier (lib/telegram/notifier.ts).

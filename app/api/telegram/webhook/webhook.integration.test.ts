@@ -61,8 +61,10 @@ describe("POST /api/telegram/webhook", () => {
     executor = await startEmbeddedEngine({ db: handle.db });
   });
   afterAll(async () => {
-    await stopTelegramService();
+    // The executor first: with it running, a notifier tick can wait on the database for minutes
+    // after the job was cancelled (seen with the cancel clean-up in progress).
     await executor.stop();
+    await stopTelegramService();
     await handle.close();
     await fake.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
