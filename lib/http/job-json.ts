@@ -4,6 +4,7 @@
  * (`awaitingGate`, `final`). The exported types are the API contract the dashboard imports
  * (type-only, so no server code reaches the browser bundle).
  */
+import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import type { Db } from "@/lib/db";
 import {
   FINAL_JOB_STATUSES,
@@ -11,12 +12,16 @@ import {
   type Gate,
   type Job,
   type JobStatus,
+  jobs,
   type Segment,
 } from "@/lib/db/schema";
-import { GATE_STATUS, getJobView, type JobView, listJobs, type StageCounts } from "@/lib/studio/jobs";
+import { AppError } from "@/lib/errors";
+import { GATE_STATUS, getJobView, type JobView, type StageCounts } from "@/lib/studio/jobs";
 
 /** Most jobs one list response carries. */
 export const MAX_LISTED_JOBS = 50;
+/** Jobs per page when the client names no `limit`. */
+export const DEFAULT_PAGE_SIZE = 20;
 
 /** `T` as it looks after `JSON.stringify`: Date fields become ISO strings. */
 export type Serialized<T> = {
@@ -40,12 +45,21 @@ export interface JobSummaryJson {
   counts: StageCounts;
   /** The gate the job waits at, or null when it is not waiting for a human. */
   awaitingGate: Gate | null;
-  /** True for completed, failed and cancelled jobs: nothing will change any more. */
+  /** True for completed, failed, cancelled and expired jobs: nothing will change any more. */
   final: boolean;
   /** Rendered segment images, in video order. */
   thumbnails: { index: number; url: string }[];
   /** The final MP4 once the job is completed. */
   videoUrl: string | null;
+  /** For an extension: the job whose video it extends; null otherwise. */
+  parentJobId: string | null;
+}
+
+/** The body of `GET /api/v1/jobs`: one page of the history, newest first. */
+export interface JobPageJson {
+  jobs: JobSummaryJson[];
+  /** Pass as `before` to get the next (older) page; null when this page is the last. */
+  nextCursor: string | null;
 }
 
 /** One segment of `GET /api/v1/jobs/:id`, with its media URLs (null until produced). */
@@ -73,12 +87,84 @@ export function gateOf(status: JobStatus): Gate | null {
 }
 
 /**
+ * A page of an owner's jobs, newest first, ordered by (`createdAt`, `id`) descending so jobs created
+ * in the same microsecond still page without gaps or repeats.
+ * @param page.before a `nextCursor` of an earlier page: only jobs older than it; absent = newest.
+ * @param page.limit jobs per page, 1..MAX_LISTED_JOBS (default DEFAULT_PAGE_SIZE).
+ * @returns the summaries and the cursor of the next page (null when there is none). Costs one
+ *   JobView per job.
+ * @throws AppError("bad_input") for a cursor this function did not make or a limit out of range.
+ */
+export async function listJobPage(
+  db: Db,
+  ownerId: string,
+  page: { before?: string | null; limit?: number } = {},
+): Promise<JobPageJson> {
+  const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LISTED_JOBS) {
+    throw new AppError("bad_input", `limit must be a whole number from 1 to ${MAX_LISTED_JOBS}`);
+  }
+  const cursor = page.before ? decodeCursor(page.before) : null;
+  // created_at as text with microseconds in UTC: a JS Date would round it to milliseconds.
+  const createdAtText = sql<string>`to_char(${jobs.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+  const rows = await db
+    .select({ id: jobs.id, createdAtText })
+    .from(jobs)
+    .where(
+      and(
+        eq(jobs.ownerId, ownerId),
+        cursor
+          ? or(
+              lt(jobs.createdAt, sql`${cursor.createdAt}::timestamptz`),
+              and(eq(jobs.createdAt, sql`${cursor.createdAt}::timestamptz`), lt(jobs.id, cursor.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(jobs.createdAt), desc(jobs.id))
+    .limit(limit + 1);
+  const shown = rows.slice(0, limit);
+  const last = shown.at(-1);
+  return {
+    jobs: await summarize(
+      db,
+      ownerId,
+      shown.map((row) => row.id),
+    ),
+    nextCursor: rows.length > limit && last ? encodeCursor(last.createdAtText, last.id) : null,
+  };
+}
+
+/**
  * Summaries of an owner's most recent jobs, newest first (at most MAX_LISTED_JOBS).
  * Costs one JobView per job.
  */
 export async function listJobSummaries(db: Db, ownerId: string): Promise<JobSummaryJson[]> {
-  const jobs = await listJobs(db, ownerId, MAX_LISTED_JOBS);
-  const views = await Promise.all(jobs.map((job) => getJobView(db, job.id, ownerId)));
+  return (await listJobPage(db, ownerId, { limit: MAX_LISTED_JOBS })).jobs;
+}
+
+/** A page cursor: base64url of `<created_at, ISO with microseconds, UTC>|<job id>`. */
+export function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(`${createdAt}|${id}`, "utf8").toString("base64url");
+}
+
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/** @throws AppError("bad_input") unless `cursor` is what encodeCursor makes. */
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  const text = /^[\w-]{1,200}$/.test(cursor) ? Buffer.from(cursor, "base64url").toString("utf8") : "";
+  const split = text.indexOf("|");
+  const createdAt = text.slice(0, split);
+  const id = text.slice(split + 1);
+  if (split < 0 || !CURSOR_TIME.test(createdAt) || !/^[\w-]{1,64}$/.test(id)) {
+    throw new AppError("bad_input", "before is not a cursor from this API: pass nextCursor as it came");
+  }
+  return { createdAt, id };
+}
+
+/** Summaries of the given jobs, in the given order. */
+async function summarize(db: Db, ownerId: string, jobIds: string[]): Promise<JobSummaryJson[]> {
+  const views = await Promise.all(jobIds.map((id) => getJobView(db, id, ownerId)));
   return views.map(({ job, segments, counts, finalAsset }) => ({
     id: job.id,
     topic: job.topic,
@@ -98,6 +184,7 @@ export async function listJobSummaries(db: Db, ownerId: string): Promise<JobSumm
         : [],
     ),
     videoUrl: job.status === "completed" && finalAsset ? mediaUrl(finalAsset.storageKey) : null,
+    parentJobId: job.parentJobId,
   }));
 }
 
