@@ -87,6 +87,7 @@ function Shell({ children }: { children: ReactNode }) {
       jobHref: (jobId) => `/jobs/${encodeURIComponent(jobId)}`,
       haptic: () => undefined,
       setEditing: () => undefined,
+      openTelegramLink: () => false,
       PrimaryAction: StickyPrimaryAction,
     }),
     [api],

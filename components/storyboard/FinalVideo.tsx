@@ -1,12 +1,15 @@
 "use client";
 
+import type { JobViewJson } from "@/lib/http/job-json";
 /**
  * The last stage: progress while narration and assembly run, then the player (the first image as
- * poster) with a download link; an error or cancellation note for jobs that ended otherwise.
+ * poster) with a download link and the Extend form. Jobs that ended without a video (failed,
+ * cancelled, expired) show nothing here: the editor shows their note (JobEnded) above every step.
  */
-import type { JobViewJson } from "@/lib/http/job-json";
+import { ExtendPanel } from "./ExtendPanel";
 import { useT } from "./i18n";
-import { ASPECT_CLASS, cardClass, EmptyState, Skeleton, StageBar } from "./ui";
+import { endedWithoutVideo } from "./JobEnded";
+import { ASPECT_CLASS, cardClass, Skeleton, StageBar } from "./ui";
 
 const PLAYER_SIZE: Record<"16:9" | "9:16" | "1:1", string> = {
   "16:9": "w-full",
@@ -18,8 +21,7 @@ const PLAYER_SIZE: Record<"16:9" | "9:16" | "1:1", string> = {
 export function FinalVideo({ view }: { view: JobViewJson }) {
   const t = useT();
   const { job, counts, finalAsset } = view;
-  if (job.status === "failed") return <EmptyState title={t.failedTitle} hint={job.error ?? undefined} />;
-  if (job.status === "cancelled") return <EmptyState title={t.cancelledTitle} />;
+  if (endedWithoutVideo(job.status)) return null;
   if (job.status !== "completed" || !finalAsset) {
     return (
       <section aria-label={t.finalVideo} aria-busy="true" className={`${cardClass} space-y-4 p-4`}>
@@ -33,30 +35,33 @@ export function FinalVideo({ view }: { view: JobViewJson }) {
     );
   }
   return (
-    <section aria-label={t.finalVideo} className={`${cardClass} space-y-3 p-3 sm:p-4`}>
-      {/* biome-ignore lint/a11y/useMediaCaption: the narration has no caption track yet */}
-      <video
-        controls
-        playsInline
-        preload="metadata"
-        src={finalAsset.url}
-        poster={view.segments[0]?.imageUrl ?? undefined}
-        aria-label={`${t.finalVideo}: ${job.topic}`}
-        className={`${ASPECT_CLASS[job.aspect]} ${PLAYER_SIZE[job.aspect]} rounded-xl bg-black`}
-      />
-      <div className="flex flex-wrap items-center justify-between gap-2">
-        <p className="text-xs text-muted">
-          {finalAsset.durationSeconds ? `${Math.round(finalAsset.durationSeconds)} ${t.sec} · ` : ""}
-          {finalAsset.width}×{finalAsset.height}
-        </p>
-        <a
-          href={finalAsset.url}
-          download={`kadr-${job.id}.mp4`}
-          className="inline-flex items-center gap-1.5 text-sm font-semibold text-link hover:underline"
-        >
-          <span aria-hidden="true">↓</span> {t.download}
-        </a>
-      </div>
-    </section>
+    <div className="space-y-4">
+      <section aria-label={t.finalVideo} className={`${cardClass} space-y-3 p-3 sm:p-4`}>
+        {/* biome-ignore lint/a11y/useMediaCaption: the narration has no caption track yet */}
+        <video
+          controls
+          playsInline
+          preload="metadata"
+          src={finalAsset.url}
+          poster={view.segments[0]?.imageUrl ?? undefined}
+          aria-label={`${t.finalVideo}: ${job.topic}`}
+          className={`${ASPECT_CLASS[job.aspect]} ${PLAYER_SIZE[job.aspect]} rounded-xl bg-black`}
+        />
+        <div className="flex flex-wrap items-center justify-between gap-2">
+          <p className="text-xs text-muted">
+            {finalAsset.durationSeconds ? `${Math.round(finalAsset.durationSeconds)} ${t.sec} · ` : ""}
+            {finalAsset.width}×{finalAsset.height}
+          </p>
+          <a
+            href={finalAsset.url}
+            download={`kadr-${job.id}.mp4`}
+            className="inline-flex items-center gap-1.5 text-sm font-semibold text-link hover:underline"
+          >
+            <span aria-hidden="true">↓</span> {t.download}
+          </a>
+        </div>
+      </section>
+      <ExtendPanel view={view} />
+    </div>
   );
 }

@@ -2,8 +2,9 @@
 
 /**
  * History: the caller's videos, newest first — thumbnail, title, status, progress and age — each
- * a link to its job page. Read when shown and again whenever the window regains focus (no polling
- * loop); skeleton rows while loading, an empty state and an error state with retry.
+ * a link to its job page. The first page (20 jobs) is read when shown and again whenever the window
+ * regains focus (no polling loop); "Load more" appends the next page (`GET /api/v1/jobs?before=`).
+ * Skeleton rows while loading, an empty state and an error state with retry.
  */
 import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
@@ -11,7 +12,7 @@ import type { JobSummaryJson } from "@/lib/http/job-json";
 import { messageOf } from "./api";
 import { useT } from "./i18n";
 import { useSurface } from "./surface";
-import { cardClass, EmptyState, ErrorNote, Skeleton, StatusBadge } from "./ui";
+import { cardClass, EmptyState, ErrorNote, Skeleton, Spinner, StatusBadge, secondaryButton } from "./ui";
 
 const THUMB: Record<JobSummaryJson["aspect"], string> = {
   "16:9": "w-24 aspect-video",
@@ -29,16 +30,39 @@ export function History() {
   const t = useT();
   const { api, jobHref } = useSurface();
   const [jobs, setJobs] = useState<JobSummaryJson[] | null>(null);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
+  // Refreshing replaces what was loaded with the newest page (older pages are read again on demand).
   const load = useCallback(async () => {
     try {
-      setJobs(await api.list());
+      const page = await api.listPage();
+      setJobs(page.jobs);
+      setNextCursor(page.nextCursor);
       setError(null);
     } catch (err) {
       setError(messageOf(err));
     }
   }, [api]);
+
+  const loadMore = async () => {
+    if (!nextCursor) return;
+    setLoadingMore(true);
+    try {
+      const page = await api.listPage(nextCursor);
+      setJobs((shown) => {
+        const seen = new Set(shown?.map((job) => job.id));
+        return [...(shown ?? []), ...page.jobs.filter((job) => !seen.has(job.id))];
+      });
+      setNextCursor(page.nextCursor);
+      setError(null);
+    } catch (err) {
+      setError(messageOf(err));
+    } finally {
+      setLoadingMore(false);
+    }
+  };
 
   useEffect(() => {
     void load();
@@ -56,7 +80,12 @@ export function History() {
         <h2 id="history-heading" className="text-base font-semibold text-fg">
           {t.history}
         </h2>
-        {jobs && jobs.length > 0 && <p className="text-xs text-muted">{t.videos(jobs.length)}</p>}
+        {jobs && jobs.length > 0 && (
+          <p className="text-xs text-muted">
+            {t.videos(jobs.length)}
+            {nextCursor ? "+" : ""}
+          </p>
+        )}
       </div>
       {error && <ErrorNote onRetry={() => void load()}>{t.couldNotLoad(error)}</ErrorNote>}
       {jobs === null && !error && (
@@ -96,6 +125,7 @@ export function History() {
                 <span className="min-w-0 flex-1">
                   <span className="block truncate text-sm font-semibold text-fg">{job.topic}</span>
                   <span className="mt-0.5 block text-xs text-muted">
+                    {job.parentJobId ? `${t.extension} · ` : ""}
                     {t.format(job.segmentCount, job.segmentSeconds)} · {job.aspect} ·{" "}
                     {t.timeAgo(minutesSince(job.createdAt))}
                   </span>
@@ -105,6 +135,19 @@ export function History() {
             </li>
           ))}
         </ul>
+      )}
+      {jobs && nextCursor && (
+        <div className="flex justify-center">
+          <button
+            type="button"
+            onClick={() => void loadMore()}
+            disabled={loadingMore}
+            className={secondaryButton}
+          >
+            {loadingMore && <Spinner />}
+            {loadingMore ? t.loadingMore : t.loadMore}
+          </button>
+        </div>
       )}
     </section>
   );

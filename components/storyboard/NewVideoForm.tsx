@@ -2,11 +2,16 @@
 
 /**
  * The "New video" form: a topic, a length preset (50 s = 10 × 5 s, 4 min = 48 × 5 s) or a custom
- * segment count and length, the aspect and the narration language. Submits to `POST /api/v1/jobs`,
- * shows the server's error message inline and hands the new job's id to `onCreated`.
+ * segment count and length, the aspect and the narration language. Below it the cost in credits
+ * (`estimateJob` with the server's prices, updated as the format changes) and the balance; the
+ * submit is disabled with the shortfall and a top-up link while the balance cannot cover it.
+ * Submits to `POST /api/v1/jobs`, shows the server's refusal inline (402 with the amounts, 429 with
+ * when to retry, in the UI language) and hands the new job's id to `onCreated`.
  */
 import { type FormEvent, useId, useState } from "react";
-import { messageOf, type NewJobRequest } from "./api";
+import { DEFAULT_PRICES, estimateJob } from "@/lib/credits/pricing";
+import type { NewJobRequest } from "./api";
+import { CreditLine, describeError, isCreditError, isShort, TopUpLink, useCredits } from "./credits";
 import { useT } from "./i18n";
 import { useSurface } from "./surface";
 import { cardClass, ErrorNote, fieldClass, primaryButton, Spinner } from "./ui";
@@ -41,9 +46,12 @@ export function NewVideoForm({ onCreated }: { onCreated: (jobId: string) => void
   const [aspect, setAspect] = useState<NewJobRequest["aspect"]>("16:9");
   const [language, setLanguage] = useState<"auto" | "ru" | "en">("auto");
   const [submitting, setSubmitting] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<{ message: string; credits: boolean } | null>(null);
   const headingId = useId();
   const format = preset === "custom" ? custom : PRESETS[preset];
+  const creditsState = useCredits();
+  const price = estimateJob(format, creditsState.credits?.prices ?? DEFAULT_PRICES).total;
+  const short = isShort(creditsState, price);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -58,10 +66,12 @@ export function NewVideoForm({ onCreated }: { onCreated: (jobId: string) => void
       });
       haptic("success");
       setTopic("");
+      void creditsState.reload();
       onCreated(job.id);
     } catch (err) {
       haptic("error");
-      setError(messageOf(err));
+      setError({ message: describeError(err, t), credits: isCreditError(err) });
+      void creditsState.reload();
     } finally {
       setSubmitting(false);
     }
@@ -196,13 +206,22 @@ export function NewVideoForm({ onCreated }: { onCreated: (jobId: string) => void
         </select>
       </div>
 
-      {error && <ErrorNote>{error}</ErrorNote>}
+      <CreditLine price={price} state={creditsState} />
+
+      {error && !(error.credits && short) && (
+        <ErrorNote>
+          {error.message}{" "}
+          {error.credits && creditsState.credits?.topUpUrl && (
+            <TopUpLink url={creditsState.credits.topUpUrl} />
+          )}
+        </ErrorNote>
+      )}
 
       <div className="flex items-center justify-between gap-3">
         <p className="text-xs text-muted">
           {t.ofVideo(formatDuration(format.segmentCount * format.segmentSeconds, t.sec))}
         </p>
-        <button type="submit" disabled={submitting} className={primaryButton}>
+        <button type="submit" disabled={submitting || short} className={primaryButton}>
           {submitting && <Spinner />}
           {submitting ? t.creating : t.createVideo}
         </button>

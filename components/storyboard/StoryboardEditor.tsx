@@ -6,6 +6,7 @@
  * stage, and the gate's primary action ("Approve 10 images") through the surface (a sticky button
  * on the dashboard, Telegram's MainButton in the Mini App). The view is live (useJobLive).
  */
+import Link from "next/link";
 import { useEffect, useState } from "react";
 import type { Gate } from "@/lib/db/schema";
 import type { JobViewJson } from "@/lib/http/job-json";
@@ -13,6 +14,7 @@ import { messageOf } from "./api";
 import { SaveTrackerProvider, useFlushSaves } from "./editing";
 import { FinalVideo } from "./FinalVideo";
 import { useT } from "./i18n";
+import { endedWithoutVideo, JobEnded } from "./JobEnded";
 import { ClipGrid, ImageGrid } from "./MediaGrid";
 import { ScriptReview } from "./ScriptReview";
 import { type PrimaryAction, useSurface } from "./surface";
@@ -25,6 +27,8 @@ const STEPS: readonly Step[] = ["script", "images", "clips", "video"];
 
 /** The step a job is at: by status while it runs, by what it produced once it stopped. */
 export function stepOf(view: JobViewJson): Step {
+  // An extension has no script of its own: it starts at its one image.
+  if (view.job.source === "extension" && view.job.status === "queued") return "images";
   switch (view.job.status) {
     case "queued":
     case "scripting":
@@ -74,7 +78,7 @@ export function StoryboardEditor({ jobId }: { jobId: string }) {
 
 function Editor({ view, setView }: { view: JobViewJson; setView: (view: JobViewJson) => void }) {
   const t = useT();
-  const { api, haptic, PrimaryAction: PrimaryActionSlot } = useSurface();
+  const { api, haptic, jobHref, PrimaryAction: PrimaryActionSlot } = useSurface();
   const flushSaves = useFlushSaves();
   const current = stepOf(view);
   const [shown, setShown] = useState<Step>(current);
@@ -143,6 +147,14 @@ function Editor({ view, setView }: { view: JobViewJson; setView: (view: JobViewJ
             <p className="mt-0.5 text-xs text-muted">
               {t.format(job.segmentCount, job.segmentSeconds)} · {job.aspect} · {job.language.toUpperCase()}
             </p>
+            {job.parentJobId && (
+              <p className="mt-1 text-xs text-muted" data-testid="parent-link">
+                {t.extensionOf}{" "}
+                <Link href={jobHref(job.parentJobId)} className="font-semibold text-link hover:underline">
+                  {t.theOriginal}
+                </Link>
+              </p>
+            )}
           </div>
           <StatusBadge status={job.status} />
         </div>
@@ -186,7 +198,7 @@ function Editor({ view, setView }: { view: JobViewJson; setView: (view: JobViewJ
         )}
       </header>
 
-      {job.status === "failed" && current !== "video" && <ErrorNote>{job.error ?? t.failedTitle}</ErrorNote>}
+      {endedWithoutVideo(job.status) && <JobEnded view={view} />}
       {error && <ErrorNote>{error}</ErrorNote>}
 
       {shown === "script" && (

@@ -5,9 +5,11 @@
  * it the browser's session cookie (or local mode) authenticates. Types are imported type-only, so
  * no server code reaches the bundle.
  */
+
+import type { CreditsJson } from "@/app/api/v1/credits/route";
 import type { UserJson } from "@/lib/auth/users";
-import type { Gate, Segment } from "@/lib/db/schema";
-import type { JobSummaryJson, JobViewJson } from "@/lib/http/job-json";
+import type { Gate, Job, Segment } from "@/lib/db/schema";
+import type { JobPageJson, JobViewJson, Serialized } from "@/lib/http/job-json";
 import type { Script } from "@/lib/storyboard/types";
 
 /** A failed API call: the server's error code and message (`code: "network"` when unreachable). */
@@ -18,14 +20,23 @@ export class ApiError extends Error {
     message: string,
     /** HTTP status; 0 when the server could not be reached. */
     readonly status: number,
+    /**
+     * The whole error body: e.g. 402 `{ needed, balance, shortfall }` (credits), 429
+     * `{ retryAfterSeconds }`. Empty when the body was not JSON.
+     */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
 }
 
-/** What the "New video" form submits (`language` omitted = detect from the topic). */
+/**
+ * What the "New video" form submits: a topic, or a pasted script as `scriptText` instead (exactly
+ * one of them); `language` omitted = detect from the text.
+ */
 export interface NewJobRequest {
-  topic: string;
+  topic?: string;
+  scriptText?: string;
   segmentCount: number;
   /** Seconds per segment. */
   segmentSeconds: number;
@@ -92,11 +103,15 @@ export function createApi(options: ApiOptions = {}) {
     if (renewed) options.onSession?.(renewed);
     const data: unknown = response.status === 204 ? null : await response.json().catch(() => null);
     if (!response.ok) {
-      const error = (data ?? {}) as { code?: string; message?: string };
+      const error = (data && typeof data === "object" ? data : {}) as Record<string, unknown>;
+      const retryAfter = Number(response.headers.get("retry-after"));
+      if (response.status === 429 && error.retryAfterSeconds === undefined && retryAfter > 0)
+        error.retryAfterSeconds = retryAfter;
       throw new ApiError(
-        error.code ?? "internal",
-        error.message ?? `Request failed (HTTP ${response.status})`,
+        typeof error.code === "string" ? error.code : "internal",
+        typeof error.message === "string" ? error.message : `Request failed (HTTP ${response.status})`,
         response.status,
+        error,
       );
     }
     return data as T;
@@ -115,12 +130,18 @@ export function createApi(options: ApiOptions = {}) {
       request<SessionResponse>("/api/v1/auth/telegram-login", "POST", fields),
     /** Signs out (clears the session cookie). */
     signOut: () => request<null>("/api/v1/auth/session", "DELETE"),
-    /** The caller's newest jobs. */
-    list: () => request<{ jobs: JobSummaryJson[] }>("/api/v1/jobs").then((r) => r.jobs),
+    /** One page of the caller's jobs, newest first; `before` = the previous page's `nextCursor`. */
+    listPage: (before?: string | null) =>
+      request<JobPageJson>(before ? `/api/v1/jobs?before=${encodeURIComponent(before)}` : "/api/v1/jobs"),
+    /** The caller's credits, the prices and where to buy more. */
+    credits: () => request<CreditsJson>("/api/v1/credits"),
     /** One job's full view. */
     get: (jobId: string) => request<JobViewJson>(jobPath(jobId)),
-    /** Starts a new job. */
+    /** Starts a new job (402 ApiError when credits are short, 429 at a limit). */
     create: (input: NewJobRequest) => request<{ id: string }>("/api/v1/jobs", "POST", input),
+    /** Extends a completed job's video by one segment; resolves to the new extension job. */
+    extend: (jobId: string, prompt: string) =>
+      request<Serialized<Job>>(`${jobPath(jobId)}/extend`, "POST", { prompt }),
     /** Approves the gate the job waits at. */
     approve: (jobId: string, gate: Gate) =>
       request<{ approved: Gate }>(`${jobPath(jobId)}/approve`, "POST", { gate }),

@@ -32,6 +32,11 @@ export interface Surface {
   haptic: (kind: HapticKind) => void;
   /** Called with true while the user edits text or a sheet is open, false afterwards. */
   setEditing: (editing: boolean) => void;
+  /**
+   * Opens a t.me link inside Telegram (Mini App) and returns true; returns false where the browser
+   * should follow the link itself (dashboard).
+   */
+  openTelegramLink: (url: string) => boolean;
   /** Renders (dashboard: a sticky button) or drives (Mini App: MainButton) the primary action. */
   PrimaryAction: ComponentType<{ action: PrimaryAction | null }>;
 }

@@ -25,6 +25,7 @@ import {
   isTMA,
   mainButton,
   miniApp,
+  openTelegramLink,
   retrieveLaunchParams,
   retrieveRawInitData,
   swipeBehavior,
@@ -220,6 +221,7 @@ function Ready({ api, startParam, children }: { api: KadrApi; startParam?: strin
         if (editing.current > 0) swipeBehavior.disableVertical.ifAvailable();
         else swipeBehavior.enableVertical.ifAvailable();
       },
+      openTelegramLink: (url) => openTelegramLink.ifAvailable(url).ok,
       PrimaryAction: TmaMainButton,
     }),
     [api],
