@@ -9,8 +9,13 @@ import { z } from "zod";
 const jobRef = { jobId: z.string().min(1).max(64).describe("Job id") };
 const approval = z.object({ ...jobRef, actor: z.string().describe('Who approved: "cli", "user:<uuid>"') });
 
-/** A job row exists; start producing its video. */
-export const jobCreated = eventType("video/job.created", { schema: z.object(jobRef) });
+/** A job row exists; start producing its video (`gates: false`: pass the approval gates automatically). */
+export const jobCreated = eventType("video/job.created", {
+  schema: z.object({
+    ...jobRef,
+    gates: z.boolean().optional().describe("false for jobs approved in advance, e.g. greeting templates"),
+  }),
+});
 
 /** Gate 1: the user approved (possibly edited) the script. */
 export const scriptApproved = eventType("video/script.approved", { schema: approval });

@@ -168,7 +168,10 @@ async function currentGeneration(tx: Db, fingerprint: string) {
     .select({ generation: generations, jobStatus: jobs.status })
     .from(generations)
     .leftJoin(jobs, eq(jobs.id, generations.jobId))
-    .where(eq(generations.fingerprint, fingerprint));
+    .where(eq(generations.fingerprint, fingerprint))
+    // Completion (an UPDATE of this row) waits for this transaction, so a request that saw
+    // "running" has committed its subscription and payment before the job's payments are captured.
+    .for("share", { of: generations });
   if (!row) throw new Error(`Shared generation ${fingerprint} vanished while being claimed`);
   const jobEnded = row.jobStatus === "failed" || row.jobStatus === "cancelled";
   const restartable = row.generation.status === "failed" || (row.generation.status === "running" && jobEnded);

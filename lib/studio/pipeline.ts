@@ -12,8 +12,10 @@ import type { Db } from "@/lib/db";
 import {
   type Asset,
   type AssetKind,
+  approvals,
   assets,
   FINAL_JOB_STATUSES,
+  type Gate,
   type Job,
   type JobStatus,
   jobs,
@@ -59,6 +61,20 @@ export async function setJobStatus(rt: Runtime, jobId: string, status: JobStatus
 export async function markJobFailed(rt: Runtime, jobId: string, reason: string) {
   await setJobStatus(rt, jobId, "failed", { error: reason });
   await recordJobEvent(dbOf(rt), jobId, "error", { message: reason });
+}
+
+/**
+ * Passes a gate of a job approved in advance (a greeting template): records the approval by
+ * "template" on the job and its timeline, as a person's approval would be. Idempotent.
+ */
+export async function passGate(rt: Runtime, jobId: string, gate: Gate) {
+  const db = dbOf(rt);
+  const inserted = await db
+    .insert(approvals)
+    .values({ jobId, gate, decision: "approved", actor: "template" })
+    .onConflictDoNothing()
+    .returning({ id: approvals.id });
+  if (inserted.length) await recordJobEvent(db, jobId, "approval", { gate, actor: "template" });
 }
 
 /**
