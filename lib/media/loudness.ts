@@ -107,7 +107,7 @@ export function speechSpans(log: string, endSeconds: number): Span[] {
   return spans;
 }
 
-/** The last "time=" or ebur128 "t:" reading, else the end of the last silence: how long the input was. */
+/** How long the input was, in seconds: the longest of its "Duration:" and the last silence_end. */
 function lastTimestamp(log: string): number {
   const durations = [...log.matchAll(/Duration: (\d+):(\d+):([\d.]+)/g)].map(
     (match) => Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]),
