@@ -276,6 +276,9 @@ export class EmbeddedExecutor implements EmbeddedApi {
   /** Parallel-step requests in flight (sent, result not yet queued). */
   private plannedInFlight = 0;
   private readonly bearer: string;
+  /** Makes dispatch tokens (`ctx.qi_id`) unique across executors: `<instance>-<request count>`. */
+  private readonly instance = ulid();
+  private requestCount = 0;
 
   constructor(private readonly options: EmbeddedExecutorOptions) {
     this.db = options.db;
@@ -606,7 +609,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
     const url = new URL(fn.url);
     url.searchParams.set("fnId", run.functionId);
     url.searchParams.set("stepId", stepId);
-    const token = ulid();
+    const token = `${this.instance}-${++this.requestCount}`;
     const startedAt = new Date();
     const dispatch: Dispatch = { runId: run.id, attempt, lastAt: startedAt, memo };
     const body = canonicalize({
@@ -795,11 +798,15 @@ export class EmbeddedExecutor implements EmbeddedApi {
 
   /** Drives one run until it completes, fails, suspends on a wait, or backs off for a retry. */
   private async drive(runId: string): Promise<void> {
+    // The memo is read once and then kept up to date with every result this driver records; it is
+    // read again only when someone else may have written a result (a wait resolved meanwhile).
+    let cached: Memo | undefined;
     while (!this.stopped) {
       const run = await this.loadRun(runId);
       if (run?.status !== "running") return;
       if (run.wakeAt && run.wakeAt > new Date()) return;
-      const memo = await this.loadMemo(runId);
+      cached ??= await this.loadMemo(runId);
+      const memo = cached;
       const result = await this.call(run, memo, "step", run.attempt);
       if (result.stale) {
         // A 206 while stopping is a genuine answer (a 409-stopped SDK answers 400): keep its results.
@@ -902,6 +909,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
           )
           .returning({ id: engineRuns.id });
         if (suspendedRows.length) return;
+        cached = undefined;
       }
     }
   }
@@ -945,6 +953,8 @@ export class EmbeddedExecutor implements EmbeddedApi {
       if (final) {
         const row = this.stepRow(run.id, stepResult ? step! : op, final, attempt + 1, result.startedAt);
         await this.recordSteps([row], true);
+        remember(memo, row);
+        delete memo.retries[op.id];
         if (retry || attempt > 0) {
           await this.db
             .delete(engineSteps)
