@@ -123,6 +123,13 @@ export const envSchema = z.object({
   KADR_MAX_JOBS_PER_HOUR: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(10)),
   /** State-changing API requests (POST/PUT/PATCH/DELETE) per minute per IP address (burst = the same; 0 = no limit). */
   KADR_API_WRITES_PER_MINUTE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(60)),
+  /**
+   * Background music under the narration: "off", "default" (Kadr's synthesized pad) or the path of
+   * an audio file; looped, ducked under the voice, mixed to KADR_LOUDNESS_LUFS.
+   */
+  KADR_MUSIC: z.preprocess(emptyAsUndefined, z.string().default("off")),
+  /** Integrated loudness of the final mix in LUFS (EBU R128; −40 to −5); unset = the narration as recorded (−16 with music). */
+  KADR_LOUDNESS_LUFS: z.preprocess(emptyAsUndefined, z.coerce.number().min(-40).max(-5).optional()),
   /** How long an approval gate waits for a human before the job expires (Inngest duration: 30m, 24h, 7d). */
   KADR_GATE_TIMEOUT: z.preprocess(
     emptyAsUndefined,

@@ -10,6 +10,14 @@ import { getProviders, type Providers } from "@/lib/providers";
 import { type BlobStore, createBlobStore } from "@/lib/storage";
 import type { StudioPolicy } from "@/lib/studio/jobs";
 
+/** How the final audio is mixed; from KADR_MUSIC and KADR_LOUDNESS_LUFS by default. */
+export interface AudioSettings {
+  /** "off", "default" (the synthesized pad, lib/media/music.ts) or an audio file's path. */
+  music: string;
+  /** Target integrated loudness in LUFS; undefined = as recorded (−16 when there is music). */
+  loudnessLufs?: number;
+}
+
 export interface Runtime {
   dbHandle: DbHandle;
   store: BlobStore;
@@ -17,6 +25,8 @@ export interface Runtime {
   /** Scratch space for intermediate media files (per job subfolders). */
   workDir: string;
   dataDir: string;
+  /** The final mix: music bed and loudness target (lib/media/assemble.ts `music`, `loudnessLufs`). */
+  audio: AudioSettings;
   /** Overrides of the studio policy (prices, job limits) for this process; unset parts come from the environment. */
   policy?: Partial<StudioPolicy>;
 }
@@ -37,6 +47,7 @@ export async function createRuntime(parts: Partial<Runtime> = {}): Promise<Runti
     providers: parts.providers ?? getProviders(),
     workDir: parts.workDir ?? path.join(dataDir, "work"),
     policy: parts.policy,
+    audio: parts.audio ?? { music: env.KADR_MUSIC, loudnessLufs: env.KADR_LOUDNESS_LUFS },
   };
 }
 

@@ -16,6 +16,7 @@ import { insertUser } from "@/lib/credits/test-fixtures";
 import type { DbHandle } from "@/lib/db";
 import { approvals, generations, jobs, providerCalls, segments, subscriptions } from "@/lib/db/schema";
 import { openTestDb, testDbKind } from "@/lib/db/testing";
+import { analyzeAudio } from "@/lib/media/loudness";
 import { probeMedia } from "@/lib/media/probe";
 import { getProviders, type SynthesizeInput } from "@/lib/providers";
 import { ProviderError } from "@/lib/providers/errors";
@@ -91,7 +92,13 @@ describe(`greetings through the pipeline (${testDbKind()})`, () => {
         return providers.tts.synthesize(input);
       },
     };
-    runtime = await createRuntime({ dbHandle: handle, dataDir, providers: { ...providers, tts } });
+    // Greetings come with music: Kadr's default bed, mixed to −16 LUFS.
+    runtime = await createRuntime({
+      dbHandle: handle,
+      dataDir,
+      providers: { ...providers, tts },
+      audio: { music: "default" },
+    });
     setRuntime(runtime);
     executor = await startEmbeddedEngine({ db: handle.db });
     deps = { db: handle.db, sendEvent: (e) => inngest.send(e) };
@@ -143,6 +150,8 @@ describe(`greetings through the pipeline (${testDbKind()})`, () => {
     expect(probe.streams.map((s) => s.type).sort()).toEqual(["audio", "subtitle", "video"]);
     // 4 × 5 s with a 0.5 s crossfade at the two section boundaries.
     expect(probe.durationSeconds).toBeCloseTo(19, 1);
+    const mix = await analyzeAudio(await runtime.store.localPath(done.video!.storageKey));
+    expect(Math.abs(mix.integratedLufs - -16)).toBeLessThanOrEqual(1);
 
     const late = await requestGreeting(
       deps,

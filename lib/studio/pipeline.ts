@@ -23,6 +23,7 @@ import {
   segments,
 } from "@/lib/db/schema";
 import { assembleVideo, prerenderTransitions } from "@/lib/media/assemble";
+import { defaultMusicBed } from "@/lib/media/music";
 import { encodeNarration, narrationCues } from "@/lib/media/narration";
 import { probeMedia } from "@/lib/media/probe";
 import { profileForAspect } from "@/lib/media/profile";
@@ -450,8 +451,9 @@ export async function prerenderTransitionsStage(rt: Runtime, jobId: string) {
 
 /**
  * Stage 6: assembles clips and narration into the final MP4 (crossfades between sections,
- * narration laid under each segment, a soft caption track in the job's language), stores it and
- * completes the job.
+ * narration laid under each segment, a soft caption track in the job's language; with
+ * `rt.audio.music` a ducked music bed, mixed to `rt.audio.loudnessLufs`, −16 LUFS by default),
+ * stores it and completes the job.
  * @returns the final video asset id.
  */
 export async function assembleStage(rt: Runtime, jobId: string): Promise<string> {
@@ -468,7 +470,16 @@ export async function assembleStage(rt: Runtime, jobId: string): Promise<string>
   );
   const totalSeconds = timelineSeconds(clips, SECTION_CROSSFADE_SECONDS);
   const dir = jobWorkDir(rt, jobId);
-  const narrationPath = path.join(dir, "narration.m4a");
+  const { music, loudnessLufs } = rt.audio;
+  const remix = music !== "off" || loudnessLufs !== undefined;
+  // A re-mixed track is encoded once in the assembly, so the narration stays PCM until then.
+  const narrationPath = path.join(dir, remix ? "narration.wav" : "narration.m4a");
+  const musicPath =
+    music === "off"
+      ? undefined
+      : music === "default"
+        ? (await defaultMusicBed({ outPath: path.join(dir, "music-bed.wav") })).path
+        : path.resolve(music);
   const speech = await Promise.all(narrationAssets.map((n) => rt.store.localPath(n.storageKey)));
   await encodeNarration({
     cues: narrationCues(speech, clips, SECTION_CROSSFADE_SECONDS),
@@ -486,6 +497,8 @@ export async function assembleStage(rt: Runtime, jobId: string): Promise<string>
     captions: segs.map((s) => s.narration),
     captionLanguage: job.language === "ru" ? "rus" : "eng",
     transitionCacheDir: transitionCacheDirOf(rt, jobId),
+    ...(musicPath ? { music: { path: musicPath } } : {}),
+    ...(loudnessLufs !== undefined ? { loudnessLufs } : {}),
   });
   const probe = await probeMedia(outPath);
   const video = await storeAsset(rt, outPath, {
