@@ -892,7 +892,10 @@ export class EmbeddedExecutor implements EmbeddedApi {
         await this.db.update(engineRuns).set({ attempt: 0 }).where(eq(engineRuns.id, runId));
       }
       if (planned.length) {
-        await Promise.all(planned.map((op) => this.executePlanned(run, memo, op)));
+        // Every planned step is requested with the memo as it was when the steps were planned:
+        // siblings' results would only make the SDK replay more without changing what it runs.
+        const requestMemo: Memo = { ids: [...memo.ids], steps: { ...memo.steps }, retries: {} };
+        await Promise.all(planned.map((op) => this.executePlanned(run, memo, requestMemo, op)));
         continue;
       }
       if (suspended) {
@@ -924,11 +927,12 @@ export class EmbeddedExecutor implements EmbeddedApi {
   }
 
   /**
-   * Runs one planned (parallel) step to a memoized result, retrying it with backoff. Its failed
+   * Runs one planned (parallel) step to a memoized result, retrying it with backoff; requests are
+   * sent with `requestMemo`, recorded results are added to `memo`. Its failed
    * attempts and the time of its next attempt are recorded before the backoff (an ATTEMPT_OP
    * row), so a restarted executor resumes the count and the wait instead of starting over.
    */
-  private async executePlanned(run: Run, memo: Memo, op: OutgoingOp): Promise<void> {
+  private async executePlanned(run: Run, memo: Memo, requestMemo: Memo, op: OutgoingOp): Promise<void> {
     const maxAttempts = this.maxAttempts(run.functionId);
     const retry = memo.retries[op.id];
     // At least one attempt, and the last one as such (the SDK then reports StepFailed).
@@ -938,7 +942,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
       this.plannedInFlight++;
       let result: CallResult;
       try {
-        result = await this.call(run, memo, op.id, attempt);
+        result = await this.call(run, requestMemo, op.id, attempt);
       } finally {
         this.plannedInFlight--;
       }
