@@ -216,6 +216,22 @@ const exhausted = client.createFunction(
   },
 );
 
+const stoppable = client.createFunction(
+  {
+    id: "stoppable",
+    triggers: [{ event: "test/stoppable" }],
+    cancelOn: [{ event: "test/stop-it", match: "data.key" }],
+  },
+  async ({ step }) => {
+    await step.run("stoppable-1", () => count("stoppable-1"));
+    await step.run("stoppable-2", async () => {
+      count("stoppable-2");
+      await holdUntilReleased("stoppable");
+    });
+    await step.run("stoppable-3", () => count("stoppable-3"));
+  },
+);
+
 const spans: { group: string; start: number; end: number }[] = [];
 const limited = client.createFunction(
   {
@@ -265,6 +281,7 @@ const allFunctions = [
   patient,
   mixed,
   fanFlaky,
+  stoppable,
 ];
 const handler = serve({ client, functions: allFunctions });
 /** The `fnId` and `stepId` of every request the executor sent to serve(). */
@@ -491,6 +508,20 @@ describe(`embedded executor (${testDbKind()})`, () => {
     }
     expect(other?.status).toBe("waiting");
     expect(calls["cancellable-after"]).toBeUndefined();
+  });
+
+  it("stops a run cancelled while the SDK runs its steps in one request before its next step", async () => {
+    const [id] = (await client.send({ name: "test/stoppable", data: { key: "s" } })).ids;
+    for (let i = 0; i < 100 && !gates.has("stoppable"); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(calls["stoppable-1"]).toBe(1);
+    await client.send({ name: "test/stop-it", data: { key: "s" } });
+    gates.get("stoppable")!();
+    const run = await runOf(id!, "conformance-stoppable");
+    expect(run.status).toBe("cancelled");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(calls["stoppable-2"]).toBe(1);
+    expect(calls["stoppable-3"]).toBeUndefined();
+    expect((await getRunDetail(handle.db, run.id))?.steps.map((s) => s.name)).toEqual(["stoppable-1"]);
   });
 
   it("runs onFailure once retries are exhausted", async () => {
