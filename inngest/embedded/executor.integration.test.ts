@@ -121,6 +121,20 @@ const mixed = client.createFunction(
   },
 );
 
+const marathon = client.createFunction(
+  { id: "marathon", checkpointing: { maxRuntime: "250ms" }, triggers: [{ event: "test/marathon" }] },
+  async ({ step }) => {
+    let total = 0;
+    for (let i = 0; i < 6; i++)
+      total += await step.run(`leg-${i}`, async () => {
+        count(`leg-${i}`);
+        await new Promise((r) => setTimeout(r, 100));
+        return i;
+      });
+    return total;
+  },
+);
+
 const fanFlaky = client.createFunction(
   { id: "fan-flaky", retries: 2, triggers: [{ event: "test/fan-flaky" }] },
   async ({ event, step }) => {
@@ -282,6 +296,7 @@ const allFunctions = [
   mixed,
   fanFlaky,
   stoppable,
+  marathon,
 ];
 const handler = serve({ client, functions: allFunctions });
 /** The `fnId` and `stepId` of every request the executor sent to serve(). */
@@ -365,6 +380,23 @@ describe(`embedded executor (${testDbKind()})`, () => {
     const mine = requests.filter((r) => r.fnId === "conformance-mixed");
     expect(mine.filter((r) => r.stepId === "step")).toHaveLength(2);
     expect(mine).toHaveLength(6);
+  });
+
+  it("goes on in a new request when the SDK's checkpointing maxRuntime is reached", async () => {
+    const [id] = (await client.send({ name: "test/marathon", data: {} })).ids;
+    const run = await runOf(id!, "conformance-marathon");
+    expect(run.output).toBe(15);
+    for (let i = 0; i < 6; i++) expect(calls[`leg-${i}`]).toBe(1);
+    const steps = await handle.db
+      .select()
+      .from(engineSteps)
+      .where(eq(engineSteps.runId, run.id))
+      .orderBy(engineSteps.seq);
+    expect(steps.map((s) => s.name)).toEqual(["leg-0", "leg-1", "leg-2", "leg-3", "leg-4", "leg-5"]);
+    // Past 250 ms the SDK hands the next step back as planned instead of running it.
+    const mine = requests.filter((r) => r.fnId === "conformance-marathon");
+    expect(mine.filter((r) => r.stepId !== "step").length).toBeGreaterThanOrEqual(1);
+    expect(mine.length).toBeLessThan(6);
   });
 
   it("answers checkpoints only with the hashed signing key and for a request in flight", async () => {
