@@ -23,10 +23,17 @@
  * that each replay the function. A 409 tells the SDK its request is stale (run cancelled or executor
  * stopping) and makes it stop after the step it just ran.
  *
+ * Parallel steps (`StepPlanned`) are requested one per request, each with the memo as of planning;
+ * their results are written in shared multi-row inserts (`stepBatchMs`), and their failed attempts
+ * are counted durably (ATTEMPT_OP rows), so a restart resumes a step's count and backoff.
+ *
  * Guarantees: a memoized step never runs again (a result is written to the database before the SDK
  * is told to go on, by the checkpoint's answer or by the next request); a step that was in flight
- * when the process died runs again on restart (at-least-once), so Kadr's steps are idempotent. Supported: step.run (sequential and Promise.all-parallel),
- * step.waitForEvent (`match`/`if` in the CEL subset of ./expression, timeout → null),
+ * when the process died, or whose result was still waiting to be written with others', runs again
+ * on restart (at-least-once), so Kadr's steps are idempotent.
+ *
+ * Supported: step.run (sequential and Promise.all-parallel), step.waitForEvent (`match`/`if` in
+ * the CEL subset of ./expression, timeout → null), step.sleep / sleepUntil, step.invoke,
  * step.sendEvent, retries with exponential backoff, NonRetriableError, RetryAfterError, `cancelOn`,
  * `onFailure`, and event-id idempotency. Anything else fails the run with a clear error.
  */
