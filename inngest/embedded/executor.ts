@@ -74,6 +74,12 @@ export interface EmbeddedExecutorOptions {
   signingKey: string;
   /** In-process serve() handler; when absent, step requests go over HTTP to the registered URL. */
   handler?: ServeHandler;
+  /**
+   * Let the SDK run sequential steps inside one request and checkpoint each through the client's
+   * API (`ctx.fn_id` is sent). The checkpoints reach this executor through the bridge only when the
+   * SDK runs in this process, so the default is true with `handler` and false without.
+   */
+  checkpointing?: boolean;
   /** How many SDK requests (step executions) may be in flight at once. Default 4. */
   parallelism?: number;
   /** How often due runs and expired waits are looked for, in ms. Default 200. */
@@ -283,6 +289,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
   /** Parallel-step requests in flight (sent, result not yet queued). */
   private plannedInFlight = 0;
   private readonly bearer: string;
+  private readonly checkpointing: boolean;
   /** Makes dispatch tokens (`ctx.qi_id`) unique across executors: `<instance>-<request count>`. */
   private readonly instance = ulid();
   private requestCount = 0;
@@ -291,6 +298,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
     this.db = options.db;
     this.slots = new Semaphore(options.parallelism ?? 4);
     this.bearer = `Bearer ${hashedSigningKey(options.signingKey)}`;
+    this.checkpointing = options.checkpointing ?? options.handler !== undefined;
   }
 
   /**
@@ -625,8 +633,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
       steps: memo.steps,
       ctx: {
         run_id: run.id,
-        fn_id: run.functionId,
-        qi_id: token,
+        ...(this.checkpointing ? { fn_id: run.functionId, qi_id: token } : {}),
         attempt,
         max_attempts: this.maxAttempts(run.functionId),
         disable_immediate_execution: stepId !== "step",
