@@ -203,6 +203,55 @@ test("dashboard: Load more appends the next page of the history", async ({ page 
   expect(requested).toEqual(["", "?before=CURSOR-1"]);
 });
 
+test("dashboard: an expired video says so, with the gate from job.error, and starts again", async ({
+  page,
+}) => {
+  const user = freshUser(6, "Nina");
+  await signInDashboard(page, user);
+  const created = await page.request.post("/api/v1/jobs", {
+    data: { topic: "Northern lights", segmentCount: 3, segmentSeconds: 4, aspect: "9:16", language: "en" },
+  });
+  expect(created.status()).toBe(201);
+  const { id } = await created.json();
+  expect((await page.request.post(`/api/v1/jobs/${id}/cancel`)).status()).toBe(200);
+  await expect
+    .poll(async () => (await (await page.request.get(`/api/v1/jobs/${id}`)).json()).job.status)
+    .toBe("cancelled");
+  // The gate timeout is 24 h on the e2e server: the view is served as the pipeline leaves an expired job.
+  const real = await (await page.request.get(`/api/v1/jobs/${id}`)).json();
+  const gateError = "No approval of the script within 24 h: the video expired";
+  await page.route(`**/api/v1/jobs/${id}`, (route) =>
+    route.request().method() === "GET"
+      ? route.fulfill({ json: { ...real, job: { ...real.job, status: "expired", error: gateError } } })
+      : route.fallback(),
+  );
+  await page.goto(`/jobs/${id}`);
+  const ended = page.getByTestId("job-ended");
+  await expect(ended).toContainText("This video expired: nobody approved it in time");
+  await expect(ended).toContainText(gateError);
+  await expect(page.getByTestId("job-status")).toHaveText("Expired (no approval in time)");
+  await expect(ended.getByTestId("credit-line")).toContainText("Cost: 14 credits"); // 2 + 3 + 6 + ceil(12 s × 0.2)
+  await expect(page.getByRole("button", { name: "Cancel video" })).toHaveCount(0);
+  await shoot(page, "dashboard-expired-light");
+  await page.locator("label", { hasText: /^ru$/i }).click();
+  await expect(ended).toContainText("Срок истёк: видео не одобрили вовремя");
+  await expect(ended.getByRole("button", { name: "Начать заново с той же темой" })).toBeVisible();
+  await shoot(page, "dashboard-expired-ru-light");
+  await page.locator("label", { hasText: /^en$/i }).click();
+
+  await ended.getByRole("button", { name: "Start again with the same topic" }).click();
+  await expect(page).not.toHaveURL(new RegExp(`/jobs/${id}$`), { timeout: 30_000 });
+  const again = await (await page.request.get(`/api/v1/jobs/${page.url().split("/").at(-1)}`)).json();
+  expect(again.job).toMatchObject({
+    topic: "Northern lights",
+    segmentCount: 3,
+    segmentSeconds: 4,
+    aspect: "9:16",
+    language: "en",
+  });
+  await page.request.post(`/api/v1/jobs/${again.job.id}/cancel`);
+});
+
 test.describe("Mini App", () => {
   test.use({ viewport: { width: 360, height: 740 }, hasTouch: true });
 
