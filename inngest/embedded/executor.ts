@@ -45,7 +45,7 @@ import { ulid } from "ulid";
 import type { Db } from "@/lib/db";
 import { engineEvents, engineFunctions, engineRuns, engineSteps, engineWaits } from "@/lib/db/schema";
 import type { CheckpointPayload, EmbeddedApi, RegisterPayload } from "./bridge";
-import { installEmbeddedExecutor } from "./bridge";
+import { installEmbeddedExecutor, installedExecutor } from "./bridge";
 import { compileExpression, compileKeyExpression } from "./expression";
 
 /** The app's serve() handler as a fetch-style function (in-process transport). */
@@ -169,6 +169,19 @@ interface Dispatch {
   /** The memo the request was sent; checkpointed steps are added to it once recorded. */
   memo: Memo;
   stale?: "stopped" | "finished";
+}
+
+/**
+ * Executors started in this process, by instance id (the prefix of their dispatch tokens). The
+ * bridge hands every checkpoint to the installed executor, which passes one for another live
+ * executor's request on to it (two executors in one process, e.g. one started before the other
+ * stopped). On globalThis so that duplicated module instances (bundles) share it.
+ */
+const liveKey = Symbol.for("kadr.embeddedExecutors");
+function liveExecutors(): Map<string, EmbeddedExecutor> {
+  const g = globalThis as typeof globalThis & { [liveKey]?: Map<string, EmbeddedExecutor> };
+  g[liveKey] ??= new Map();
+  return g[liveKey];
 }
 
 const FINAL_RUN_STATUSES = ["completed", "failed", "cancelled"] as const;
@@ -309,6 +322,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
    */
   async start(serveUrl: string): Promise<void> {
     installEmbeddedExecutor(this);
+    liveExecutors().set(this.instance, this);
     this.stopped = false;
     const response = await this.send(new Request(serveUrl, { method: "PUT" }), serveUrl);
     if (!response.ok)
@@ -327,7 +341,8 @@ export class EmbeddedExecutor implements EmbeddedApi {
     if (this.timer) clearInterval(this.timer);
     for (const dispatch of this.dispatches.values()) dispatch.stale ??= "stopped";
     await Promise.allSettled([...this.drivers]);
-    installEmbeddedExecutor(undefined);
+    liveExecutors().delete(this.instance);
+    if (installedExecutor() === this) installEmbeddedExecutor(undefined);
   }
 
   /** Records the function configs a sync sends (called through the client's fetch). */
@@ -405,6 +420,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
    * Receives an async checkpoint (`POST /v1/checkpoint/<run id>/async`, sent by the SDK's
    * `InngestApi.checkpointStepsAsync` after each step it ran inside a discovery request) and
    * records its steps before answering, so the SDK runs the next step only once this one is durable.
+   * A checkpoint of another live executor's request (token prefix) is passed on to that executor.
    * @param authorization the request's Authorization header: `Bearer <hashedSigningKey(key)>`.
    * @returns 200 once recorded; 401 for a wrong token; 409 when the request is stale (unknown
    *   token, other run, run finished, or executor stopping: the SDK then stops running steps);
@@ -415,6 +431,10 @@ export class EmbeddedExecutor implements EmbeddedApi {
     payload: CheckpointPayload,
     authorization: string | null,
   ): Promise<{ status: number; body: unknown }> {
+    const owner = payload.qi_id
+      ? liveExecutors().get(payload.qi_id.slice(0, payload.qi_id.lastIndexOf("-")))
+      : undefined;
+    if (owner && owner !== this) return owner.checkpoint(runId, payload, authorization);
     if (authorization !== this.bearer) return { status: 401, body: { error: "Unauthorized", status: 401 } };
     const dispatch = payload.qi_id ? this.dispatches.get(payload.qi_id) : undefined;
     if (!dispatch || dispatch.runId !== runId || dispatch.stale === "finished") {

@@ -20,6 +20,7 @@ const count = (name: string) => {
   calls[name] = (calls[name] ?? 0) + 1;
 };
 let release: (() => void) | undefined;
+let releaseOther: (() => void) | undefined;
 
 const longRun = client.createFunction(
   { id: "long-run", triggers: [{ event: "test/long-run" }] },
@@ -34,6 +35,15 @@ const longRun = client.createFunction(
   },
 );
 
+const otherRun = client.createFunction(
+  { id: "other-run", triggers: [{ event: "test/other-run" }] },
+  async ({ step }) => {
+    await step.run("other-held", () => new Promise<void>((resolve) => (releaseOther = resolve)));
+    await step.run("other-last", () => count("other-last"));
+    return "other done";
+  },
+);
+
 const handles: DbHandle[] = [];
 afterAll(async () => {
   for (const handle of handles) await handle.close();
@@ -43,7 +53,7 @@ function startExecutor(handle: DbHandle): Promise<EmbeddedExecutor> {
   const executor = new EmbeddedExecutor({
     db: handle.db,
     signingKey: embeddedSigningKey(),
-    handler: toServeHandler(serve({ client, functions: [longRun] })),
+    handler: toServeHandler(serve({ client, functions: [longRun, otherRun] })),
     pollIntervalMs: 20,
   });
   return executor.start("http://127.0.0.1:3000/api/inngest").then(() => executor);
@@ -73,6 +83,29 @@ describe(`executor stop (${testDbKind()})`, () => {
       expect(done).toMatchObject({ status: "completed", output: "done" });
       expect(calls).toEqual({ first: 1, held: 1, last: 1 });
     } finally {
+      await second.stop();
+    }
+  });
+
+  it("passes a checkpoint on to the executor that sent the request when another one is installed", async () => {
+    const handle = await openTestDb();
+    const otherHandle = await openTestDb();
+    handles.push(handle, otherHandle);
+    const first = await startExecutor(handle);
+    const [eventId] = (await client.send({ name: "test/other-run", data: {} })).ids;
+    for (let i = 0; i < 250 && !releaseOther; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(releaseOther).toBeDefined();
+    // A second executor (another database) becomes the bridge's target while the first one's
+    // request is still running its steps.
+    const second = await startExecutor(otherHandle);
+    try {
+      releaseOther!();
+      const [run] = await handle.db.select().from(engineRuns).where(eq(engineRuns.eventId, eventId!));
+      const done = await first.waitForRun(run!.id, 20);
+      expect(done).toMatchObject({ status: "completed", output: "other done" });
+      expect(calls["other-last"]).toBe(1);
+    } finally {
+      await first.stop();
       await second.stop();
     }
   });

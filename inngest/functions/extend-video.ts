@@ -8,15 +8,17 @@
  */
 import { getRuntime } from "@/lib/runtime";
 import {
-  animateExtensionClipStage,
+  EXTENSION_SEGMENT_INDEX,
   extendStage,
   failExtension,
   narrateExtensionStage,
   planExtensionStage,
   renderExtensionImageStage,
+  startExtensionClipStage,
 } from "@/lib/studio/extend-pipeline";
 import { inngest } from "../client";
 import { extensionRequested, jobCancelled, jobCompleted } from "../events";
+import { animateClipDurably } from "./clip-polling";
 
 export const extendVideoFunction = inngest.createFunction(
   {
@@ -37,7 +39,15 @@ export const extendVideoFunction = inngest.createFunction(
       step.run("render-image", async () => renderExtensionImageStage(await getRuntime(), jobId)),
       step.run("narrate", async () => narrateExtensionStage(await getRuntime(), jobId)),
     ]);
-    await step.run("animate-clip", async () => animateExtensionClipStage(await getRuntime(), jobId));
+    // Submitted in `animate-clip`, then polled in `animate-clip-check-<n>` (clip-polling.ts); a
+    // refused clip fails the extension (there is no gate to fix it at).
+    await animateClipDurably(step, {
+      name: "animate-clip",
+      jobId,
+      index: EXTENSION_SEGMENT_INDEX,
+      onRefusal: "job",
+      before: (rt) => startExtensionClipStage(rt, jobId),
+    });
     const assetId = await step.run("extend", async () => extendStage(await getRuntime(), jobId));
     await step.sendEvent("announce-completion", jobCompleted.create({ jobId, assetId }));
     return { jobId, assetId };

@@ -10,7 +10,6 @@ import { getRuntime } from "@/lib/runtime";
 import { chargeSegment, chargeStage, releaseJobCredits, settleStage } from "@/lib/studio/billing";
 import { GATE_STATUS } from "@/lib/studio/jobs";
 import {
-  animateClipStage,
   assembleStage,
   expireJob,
   markJobFailed,
@@ -33,6 +32,7 @@ import {
   jobCreated,
   scriptApproved,
 } from "../events";
+import { animateClipDurably } from "./clip-polling";
 
 /** How long a gate waits for a human before the job expires (KADR_GATE_TIMEOUT, default 24h). */
 export const GATE_TIMEOUT = loadEnv().KADR_GATE_TIMEOUT;
@@ -111,13 +111,19 @@ export const produceVideo = inngest.createFunction(
       await settleStage(await db(), jobId, "images");
       await setJobStatus(await getRuntime(), jobId, "animating");
     });
+    // Per segment: submit `animate-clip-<i>`, then durable sleeps and `animate-clip-<i>-check-<n>`
+    // until the remote clip is ready (clip-polling.ts); each clip's credits are captured in the
+    // step that finishes it.
     await Promise.all(
       indices.map((i) =>
-        step.run(`animate-clip-${i}`, async () => {
-          const rt = await getRuntime();
-          const assetId = await runSegmentStage(rt, jobId, i, "clip", () => animateClipStage(rt, jobId, i));
-          if (assetId) await chargeSegment(rt.dbHandle.db, jobId, "clips", i, indices.length);
-          return assetId;
+        animateClipDurably(step, {
+          name: `animate-clip-${i}`,
+          jobId,
+          index: i,
+          onRefusal: "segment",
+          settle: async (rt, assetId) => {
+            if (assetId) await chargeSegment(rt.dbHandle.db, jobId, "clips", i, indices.length);
+          },
         }),
       ),
     );

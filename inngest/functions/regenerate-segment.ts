@@ -1,17 +1,14 @@
 /**
  * regenerate-segment: renders a new take of one segment's image or clip after
- * `requestRegeneration` put it back to pending with a new variation. One step, idempotent.
+ * `requestRegeneration` put it back to pending with a new variation. An image is one step; a clip
+ * is submitted and polled durably (clip-polling.ts). Every step is idempotent.
  */
-import { getRuntime } from "@/lib/runtime";
+import { getRuntime, type Runtime } from "@/lib/runtime";
 import { settleRegeneration } from "@/lib/studio/billing";
-import {
-  animateClipStage,
-  markSegmentFailed,
-  renderImageStage,
-  runSegmentStage,
-} from "@/lib/studio/pipeline";
+import { markSegmentFailed, renderImageStage, runSegmentStage } from "@/lib/studio/pipeline";
 import { inngest } from "../client";
 import { jobCancelled, segmentRegenerationRequested } from "../events";
+import { animateClipDurably } from "./clip-polling";
 
 export const regenerateSegment = inngest.createFunction(
   {
@@ -33,14 +30,26 @@ export const regenerateSegment = inngest.createFunction(
   },
   async ({ event, step }) => {
     const { jobId, index, target, variation } = event.data;
-    const assetId = await step.run(`regenerate-${target}`, async () => {
-      const rt = await getRuntime();
-      const id = await runSegmentStage(rt, jobId, index, target, () =>
-        target === "image" ? renderImageStage(rt, jobId, index) : animateClipStage(rt, jobId, index),
-      );
+    const settle = async (rt: Runtime, id: string | null) => {
       if (variation) {
         await settleRegeneration(rt.dbHandle.db, { jobId, target, index, variation, succeeded: id !== null });
       }
+    };
+    if (target === "clip") {
+      // A remote clip is polled durably: `regenerate-clip`, then `regenerate-clip-check-<n>`.
+      const assetId = await animateClipDurably(step, {
+        name: "regenerate-clip",
+        jobId,
+        index,
+        onRefusal: "segment",
+        settle,
+      });
+      return { jobId, index, target, assetId };
+    }
+    const assetId = await step.run(`regenerate-${target}`, async () => {
+      const rt = await getRuntime();
+      const id = await runSegmentStage(rt, jobId, index, target, () => renderImageStage(rt, jobId, index));
+      await settle(rt, id);
       return id;
     });
     return { jobId, index, target, assetId };

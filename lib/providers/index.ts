@@ -21,6 +21,7 @@ import type { ElevenLabsConnection } from "./tts/elevenlabs";
 import { createLocalTts } from "./tts/local";
 import type { TtsProvider } from "./tts/types";
 import { createLocalVideo } from "./video/local";
+import { CLIP_POLL_SECONDS } from "./video/poll-hints";
 import type { ClipJobProvider, VideoProvider } from "./video/types";
 
 export type { ImageProvider, RenderImageInput } from "./image/types";
@@ -130,13 +131,15 @@ const TTS_METHODS = ["synthesize"] as const;
 /**
  * A provider whose implementation (and SDK) is imported on its first call, so selecting or merely
  * importing providers stays cheap (the ElevenLabs SDK alone takes seconds to load). `name`,
- * `model` and the listed methods are available at once; a failed import is retried on the next call.
+ * `model`, `statics` and the listed methods are available at once; a failed import is retried on the next call.
  */
 function lazy<P extends { readonly name: string; readonly model?: string }>(
   name: string,
   model: string,
   methods: readonly (keyof P & string)[],
   load: () => Promise<P>,
+  /** Further properties known before loading, e.g. a clip provider's `pollIntervalSeconds`. */
+  statics: Partial<P> = {},
 ): P {
   let loaded: Promise<P> | undefined;
   const implementation = (): Promise<P> => {
@@ -146,7 +149,7 @@ function lazy<P extends { readonly name: string; readonly model?: string }>(
     });
     return loaded;
   };
-  const provider: Record<string, unknown> = { name, model };
+  const provider: Record<string, unknown> = { ...statics, name, model };
   for (const method of methods) {
     provider[method] = async (...args: unknown[]) => {
       const target = await implementation();
@@ -215,51 +218,75 @@ const FACTORIES: { readonly [K in keyof Providers]: Readonly<Record<string, Fact
     runway: (s, configured) => {
       const connection = s.runway();
       const model = resolveModel("video.runway", configured);
-      return lazy<ClipJobProvider>("runway", model, CLIP_JOB_METHODS, async () => {
-        const [{ createRunwayClient }, { createRunwayVideo }] = await Promise.all([
-          import("./clients/runway"),
-          import("./video/runway"),
-        ]);
-        return createRunwayVideo({ client: createRunwayClient(connection), model });
-      });
+      return lazy<ClipJobProvider>(
+        "runway",
+        model,
+        CLIP_JOB_METHODS,
+        async () => {
+          const [{ createRunwayClient }, { createRunwayVideo }] = await Promise.all([
+            import("./clients/runway"),
+            import("./video/runway"),
+          ]);
+          return createRunwayVideo({ client: createRunwayClient(connection), model });
+        },
+        { pollIntervalSeconds: CLIP_POLL_SECONDS.runway },
+      );
     },
     veo: (s, configured) => {
       const connection = s.vertex();
       const model = resolveModel("video.veo", configured);
-      return lazy<ClipJobProvider>("veo", model, CLIP_JOB_METHODS, async () => {
-        const [{ createVertexClient }, { createVeoVideo }] = await Promise.all([
-          import("./clients/google"),
-          import("./video/veo"),
-        ]);
-        return createVeoVideo({ client: createVertexClient(connection), flavour: "vertex", model });
-      });
+      return lazy<ClipJobProvider>(
+        "veo",
+        model,
+        CLIP_JOB_METHODS,
+        async () => {
+          const [{ createVertexClient }, { createVeoVideo }] = await Promise.all([
+            import("./clients/google"),
+            import("./video/veo"),
+          ]);
+          return createVeoVideo({ client: createVertexClient(connection), flavour: "vertex", model });
+        },
+        { pollIntervalSeconds: CLIP_POLL_SECONDS.veo },
+      );
     },
     "veo-gemini": (s, configured) => {
       const connection = s.gemini();
       const model = resolveModel("video.veo-gemini", configured);
-      return lazy<ClipJobProvider>("veo-gemini", model, CLIP_JOB_METHODS, async () => {
-        const [{ createGeminiClient }, { createVeoVideo }] = await Promise.all([
-          import("./clients/google"),
-          import("./video/veo"),
-        ]);
-        return createVeoVideo({
-          client: createGeminiClient(connection),
-          flavour: "gemini",
-          model,
-          apiKey: connection.apiKey,
-        });
-      });
+      return lazy<ClipJobProvider>(
+        "veo-gemini",
+        model,
+        CLIP_JOB_METHODS,
+        async () => {
+          const [{ createGeminiClient }, { createVeoVideo }] = await Promise.all([
+            import("./clients/google"),
+            import("./video/veo"),
+          ]);
+          return createVeoVideo({
+            client: createGeminiClient(connection),
+            flavour: "gemini",
+            model,
+            apiKey: connection.apiKey,
+          });
+        },
+        { pollIntervalSeconds: CLIP_POLL_SECONDS["veo-gemini"] },
+      );
     },
     fal: (s, configured) => {
       const connection = s.fal();
       const model = resolveModel("video.fal", configured);
-      return lazy<ClipJobProvider>("fal", model, CLIP_JOB_METHODS, async () => {
-        const [{ createFal }, { createFalVideo }] = await Promise.all([
-          import("./clients/fal"),
-          import("./video/fal"),
-        ]);
-        return createFalVideo({ client: createFal(connection), model });
-      });
+      return lazy<ClipJobProvider>(
+        "fal",
+        model,
+        CLIP_JOB_METHODS,
+        async () => {
+          const [{ createFal }, { createFalVideo }] = await Promise.all([
+            import("./clients/fal"),
+            import("./video/fal"),
+          ]);
+          return createFalVideo({ client: createFal(connection), model });
+        },
+        { pollIntervalSeconds: CLIP_POLL_SECONDS.fal },
+      );
     },
   },
   tts: {

@@ -3,7 +3,7 @@
  * at-least-once rule like those of lib/studio/pipeline.ts (whose image, clip and narration stages
  * they reuse for the extension's one segment, index 0):
  *
- * plan-segment → render-image ∥ narrate → animate-clip → extend (crossfade onto the parent's video,
+ * plan-segment → render-image ∥ narrate → animate-clip (submit, then durable checks) → extend (crossfade onto the parent's video,
  * store, complete, capture the credits). onFailure: `failExtension` (job failed, credits released).
  */
 import fs from "node:fs";
@@ -35,7 +35,8 @@ import {
 } from "./pipeline";
 
 /** The extension's only segment. */
-const SEGMENT_INDEX = 0;
+export const EXTENSION_SEGMENT_INDEX = 0;
+const SEGMENT_INDEX = EXTENSION_SEGMENT_INDEX;
 
 /** Loads an extension job and its parent. @throws Error when the job is not an extension. */
 async function loadExtension(db: Db, jobId: string) {
@@ -116,10 +117,20 @@ export async function narrateExtensionStage(rt: Runtime, jobId: string): Promise
   return withProviderErrors(() => narrateStage(rt, jobId, SEGMENT_INDEX));
 }
 
-/** Stage 4: animates the image into a clip normalized to the job's profile. @returns the clip asset id. */
+/**
+ * Stage 4, blocking: animates the image into a clip normalized to the job's profile in one call.
+ * extend-video instead submits and polls the clip durably (inngest/functions/clip-polling.ts,
+ * `onRefusal: "job"`), after `startExtensionClipStage`.
+ * @returns the clip asset id.
+ */
 export async function animateExtensionClipStage(rt: Runtime, jobId: string): Promise<string> {
-  await setJobStatus(rt, jobId, "animating");
+  await startExtensionClipStage(rt, jobId);
   return withProviderErrors(() => animateClipStage(rt, jobId, SEGMENT_INDEX));
+}
+
+/** Start of stage 4: the job shows as "animating". */
+export async function startExtensionClipStage(rt: Runtime, jobId: string): Promise<void> {
+  await setJobStatus(rt, jobId, "animating");
 }
 
 /** Captures the extension's reservation (idempotent: key "done"). */

@@ -320,6 +320,28 @@ export async function renderImageStage(rt: Runtime, jobId: string, index: number
   return asset.id;
 }
 
+/**
+ * The cache key of a segment's clip: the provider, the source image's sha256, the motion prompt, the
+ * clip variation, the length in seconds and the job's profile. Shared by the blocking
+ * `animateClipStage` and the durable clip stages (./clip-stages.ts), so either finds the other's clip.
+ */
+export function clipCacheKeyOf(
+  provider: string,
+  imageSha256: string,
+  segment: Pick<Segment, "motionPrompt" | "clipVariation" | "seconds">,
+  profile: ReturnType<typeof profileForAspect>,
+): string {
+  return cacheKeyOf({
+    kind: "clip",
+    provider,
+    image: imageSha256,
+    motionPrompt: segment.motionPrompt,
+    variation: segment.clipVariation,
+    seconds: segment.seconds,
+    profile,
+  });
+}
+
 /** Stage 4 (per segment): animates the segment's image into a normalized clip. @returns the clip asset id. */
 export async function animateClipStage(rt: Runtime, jobId: string, index: number): Promise<string> {
   const db = dbOf(rt);
@@ -330,15 +352,7 @@ export async function animateClipStage(rt: Runtime, jobId: string, index: number
   const image = await loadAsset(db, segment.imageAssetId);
   const profile = profileForAspect(job.aspect);
   const provider = withSpend(rt.providers.video, { db, stage: "video", jobId, segmentIndex: index });
-  const cacheKey = cacheKeyOf({
-    kind: "clip",
-    provider: provider.name,
-    image: image.sha256,
-    motionPrompt: segment.motionPrompt,
-    variation: segment.clipVariation,
-    seconds: segment.seconds,
-    profile,
-  });
+  const cacheKey = clipCacheKeyOf(provider.name, image.sha256, segment, profile);
   let asset = await findCachedAsset(db, cacheKey);
   if (!asset) {
     const outPath = path.join(jobWorkDir(rt, jobId), `clip-${index}.mp4`);

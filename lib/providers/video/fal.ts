@@ -11,6 +11,7 @@ import { ProviderError, transientFailure } from "../errors";
 import { reportUsage } from "../spend";
 import { animateByPolling, saveClipSource, stillDataUri, validateClipSeconds } from "./clip-jobs";
 import { requestedClipSeconds } from "./durations";
+import { CLIP_POLL_SECONDS } from "./poll-hints";
 import type { ClipJobProvider, ClipJobState, ClipRequest } from "./types";
 
 /** Options of `createFalVideo`. */
@@ -18,9 +19,12 @@ export interface FalVideoOptions {
   client: FalClient;
   /** Resolved endpoint id (see models.ts). */
   model: string;
-  /** Wait between checks in the blocking `animateImage`, in ms (default 5000). */
+  /** Wait between checks, in ms (default 5000): `pollIntervalSeconds` and the blocking `animateImage`. */
   pollIntervalMs?: number;
 }
+
+/** fal's queue gives no pacing hint; a Kling clip takes a minute or more, so every 5 s is plenty. */
+export const FAL_POLL_INTERVAL_MS = CLIP_POLL_SECONDS.fal * 1000;
 
 const NEGATIVE_PROMPT = "blur, distort, low quality, text, watermark";
 
@@ -91,11 +95,17 @@ export function createFalVideo(options: FalVideoOptions): ClipJobProvider {
   const provider: ClipJobProvider = {
     name: "fal",
     model: options.model,
+    pollIntervalSeconds: (options.pollIntervalMs ?? FAL_POLL_INTERVAL_MS) / 1000,
     submit: (request) => submit(options, request),
     check: (id) => check(options, id),
     saveClip: (source, target) => saveClipSource(FAL_LABEL, source, target),
     animateImage: (input) =>
-      animateByPolling(provider, input, { intervalMs: options.pollIntervalMs ?? 5000 }, FAL_LABEL),
+      animateByPolling(
+        provider,
+        input,
+        { intervalMs: options.pollIntervalMs ?? FAL_POLL_INTERVAL_MS },
+        FAL_LABEL,
+      ),
   };
   return provider;
 }

@@ -36,7 +36,7 @@ export interface RunwayVideoOptions {
   client: RunwayML;
   /** Resolved model id, e.g. "gen4_turbo" (see models.ts). */
   model: string;
-  /** Wait between checks in the blocking `animateImage`, in ms (default 5000). */
+  /** Wait between checks (`pollIntervalSeconds`, the blocking `animateImage`), in ms (default 5000). */
   pollIntervalMs?: number;
 }
 
@@ -100,6 +100,7 @@ export function createRunwayVideo(options: RunwayVideoOptions): ClipJobProvider 
   const provider: ClipJobProvider = {
     name: "runway",
     model: options.model,
+    pollIntervalSeconds: (options.pollIntervalMs ?? RUNWAY_POLL_INTERVAL_MS) / 1000,
     submit: (request) => submit(options, request),
     check: (id) => check(options, id),
     saveClip: (source, target) => saveClipSource(RUNWAY_LABEL, source, target),

@@ -63,6 +63,12 @@ export interface SaveClipTarget {
  */
 export interface ClipJobProvider extends VideoProvider {
   /**
+   * The provider's own pacing hint for durable polling: seconds to wait between two `check`s
+   * (Runway asks for no more than one poll per 5 s, Veo operations take about a minute: 10 s).
+   * Undefined when the provider gives none (the pipeline then waits `DEFAULT_CLIP_POLL_SECONDS`).
+   */
+  readonly pollIntervalSeconds?: number;
+  /**
    * Starts rendering a clip. @returns the provider's job id (≤ 512 characters) for `check`.
    * @throws ProviderError when the provider refuses the request.
    */

@@ -15,10 +15,11 @@ import { uint32Seed } from "../random";
 import { reportUsage } from "../spend";
 import { animateByPolling, readStill, saveClipSource, validateClipSeconds } from "./clip-jobs";
 import { requestedClipSeconds } from "./durations";
+import { CLIP_POLL_SECONDS } from "./poll-hints";
 import type { ClipJobProvider, ClipJobState, ClipRequest } from "./types";
 
 /** Veo operations take about a minute; checking every 10 s is plenty. */
-export const VEO_POLL_INTERVAL_MS = 10_000;
+export const VEO_POLL_INTERVAL_MS = CLIP_POLL_SECONDS.veo * 1000;
 
 /** Options of `createVeoVideo`. */
 export interface VeoOptions {
@@ -29,7 +30,7 @@ export interface VeoOptions {
   model: string;
   /** GEMINI_API_KEY, needed to download Gemini API file URIs. */
   apiKey?: string;
-  /** Wait between checks in the blocking `animateImage`, in ms (default 10 000). */
+  /** Wait between checks (`pollIntervalSeconds`, the blocking `animateImage`), in ms (default 10 000). */
   pollIntervalMs?: number;
 }
 
@@ -122,6 +123,7 @@ export function createVeoVideo(options: VeoOptions): ClipJobProvider {
   const provider: ClipJobProvider = {
     name: providerName(options),
     model: options.model,
+    pollIntervalSeconds: (options.pollIntervalMs ?? VEO_POLL_INTERVAL_MS) / 1000,
     submit: (request) => submit(options, request),
     check: (id) => check(options, id),
     saveClip: (source, target) => saveClipSource(label(options), source, target, headers),
