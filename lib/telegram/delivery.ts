@@ -59,7 +59,9 @@ function isWrongFileIdError(err: unknown): boolean {
 
 /**
  * Sends the video asset `assetId` of job `jobId` to one subscribed chat and marks the subscription
- * delivered. Re-running it for a delivered (or deleted) subscription does nothing.
+ * delivered. Re-running it for a delivered (or deleted) subscription does nothing, unless
+ * `options.resend` (the user asked for the video again, e.g. a repeated greeting request).
+ * The menu under the video has [➕ Extend] when the chat's user owns the job.
  * @returns how the video was sent, or "skipped" for an already delivered subscription.
  * @throws GrammyError / HttpError from the Bot API (after auto-retry), so the calling step retries.
  */
@@ -68,12 +70,13 @@ export async function deliverVideoToChat(
   jobId: string,
   assetId: string,
   chat: ChatSubscription,
+  { resend = false }: { resend?: boolean } = {},
 ): Promise<DeliveryMethod | "skipped"> {
   const [subscription] = await deps.db
     .select({ deliveredAt: subscriptions.deliveredAt })
     .from(subscriptions)
     .where(eq(subscriptions.id, chat.subscriptionId));
-  if (!subscription || subscription.deliveredAt) return "skipped";
+  if (!subscription || (subscription.deliveredAt && !resend)) return "skipped";
   const job = await getJob(deps.db, jobId);
   const [video] = await deps.db.select().from(assets).where(eq(assets.id, assetId));
   if (!video) throw new Error(`No asset ${assetId} for job ${jobId}`);
@@ -83,7 +86,7 @@ export async function deliverVideoToChat(
     width: video.width ?? undefined,
     height: video.height ?? undefined,
     caption: videoCaption(job, video),
-    reply_markup: deliveryKeyboard(deps.publicUrl, jobId, chat.language),
+    reply_markup: deliveryKeyboard(deps.publicUrl, jobId, chat.language, chat.userId === job.ownerId),
   };
   let method: DeliveryMethod | undefined;
   if (video.telegramFileId) {
@@ -165,6 +168,6 @@ async function sendLink(deps: DeliveryDeps, job: Job, video: Asset, chat: ChatSu
     (deps.botUsername ? botDeepLink(deps.botUsername, job.id) : undefined);
   const megabytes = Math.round(video.bytes / 1_000_000);
   await deps.api.sendMessage(chat.chatId, [t.tooBig(megabytes), url].filter(Boolean).join("\n"), {
-    reply_markup: deliveryKeyboard(deps.publicUrl, job.id, chat.language),
+    reply_markup: deliveryKeyboard(deps.publicUrl, job.id, chat.language, chat.userId === job.ownerId),
   });
 }

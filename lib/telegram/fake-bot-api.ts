@@ -63,6 +63,8 @@ export interface FakeMessage {
   message_id: number;
   chatId: number;
   text?: string;
+  /** "HTML" when the text was sent with that parse mode (its `text` is then the HTML source). */
+  parseMode?: "HTML";
   caption?: string;
   /** Normalized reply markup (JSON text) for the "not modified" comparison. */
   replyMarkup?: string;
@@ -412,6 +414,23 @@ export class FakeBotApi {
     };
   }
 
+  /**
+   * A private-chat text message from `user` that replies to the bot's message `repliedTo` (as a
+   * client sends after a ForceReply prompt): `reply_to_message` is that message as stored, with
+   * its plain text (https://core.telegram.org/bots/api#message).
+   * @throws Error when the chat has no message `repliedTo`.
+   */
+  replyUpdate(user: FakeUser, repliedTo: number, text: string) {
+    const stored = this.message(user.id, repliedTo);
+    if (!stored) throw new Error(`No message ${repliedTo} in chat ${user.id} to reply to`);
+    const update = this.textUpdate(user, text);
+    const reply_to_message: Record<string, unknown> = this.toApiMessage(stored, {});
+    if (stored.parseMode === "HTML" && typeof stored.text === "string") {
+      reply_to_message.text = plainTextOfHtml(stored.text);
+    }
+    return { ...update, message: { ...update.message, reply_to_message } };
+  }
+
   /** A callback query update (an inline button pressed on message `messageId`); its id is answerable once. */
   callbackUpdate(user: FakeUser, messageId: number, data: string) {
     const id = randomBytes(8).toString("hex");
@@ -572,7 +591,8 @@ export class FakeBotApi {
         return true;
       case "sendMessage": {
         const text = this.checkText(p.text, p.parse_mode, 4096, "message is too long");
-        return this.store(this.chatId(p), { text }, p.reply_markup);
+        const parseMode = p.parse_mode === "HTML" ? "HTML" : undefined;
+        return this.store(this.chatId(p), { text, parseMode }, p.reply_markup);
       }
       case "editMessageText":
         return this.editMessageText(p);
@@ -695,7 +715,7 @@ export class FakeBotApi {
   }
 
   private toApiMessage(message: FakeMessage, content: Record<string, unknown>) {
-    const { chatId, replyMarkup, ...rest } = { ...message, ...content };
+    const { chatId, replyMarkup, parseMode: _parseMode, ...rest } = { ...message, ...content };
     return {
       ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
       date: Math.floor(Date.now() / 1000),
@@ -929,7 +949,13 @@ export class FakeBotApi {
         const text = typeof button === "string" ? button : (button as { text?: unknown })?.text;
         if (typeof text !== "string" || !text) throw badRequest("BUTTON_TEXT_INVALID");
       }
-    } else if (m.remove_keyboard !== true && m.force_reply !== true) {
+    } else if (m.force_reply === true) {
+      // https://core.telegram.org/bots/api#forcereply: input_field_placeholder is 1-64 characters.
+      const placeholder = m.input_field_placeholder;
+      if (placeholder !== undefined && (typeof placeholder !== "string" || placeholder.length > 64)) {
+        throw badRequest("can't parse reply keyboard markup JSON object");
+      }
+    } else if (m.remove_keyboard !== true) {
       throw badRequest("can't parse reply keyboard markup JSON object");
     }
     return JSON.stringify(m);

@@ -37,6 +37,10 @@ export const callbackData = {
   newVideo: () => "new",
   /** `buy` opens the pack chooser; `buy:<packId>` sends that pack's invoice. */
   buy: (packId?: string) => (packId ? `buy:${packId}` : "buy"),
+  /** `greet` opens the template chooser; `greet:<templateId>` asks for the name. */
+  greet: (templateId?: string) => (templateId ? `greet:${templateId}` : "greet"),
+  /** Asks for the prompt of one more segment of a finished video. */
+  extend: (jobId: string) => `extend:${jobId}`,
 };
 
 /** [Open storyboard] for a job, or undefined (no keyboard) without an https PUBLIC_URL. */
@@ -61,9 +65,19 @@ export function gateKeyboard(
   return url ? keyboard.webApp(texts(language).openStoryboard, url) : keyboard;
 }
 
-/** The menu under a delivered video: [Open in editor] [New video]. */
-export function deliveryKeyboard(publicUrl: string | undefined, jobId: string, language: ChatLanguage) {
+/**
+ * The menu under a delivered video: [Open in editor] [New video], and a second row [➕ Extend] when
+ * `extendable` (the chat's user owns the job: only the owner may extend it).
+ */
+export function deliveryKeyboard(
+  publicUrl: string | undefined,
+  jobId: string,
+  language: ChatLanguage,
+  extendable = false,
+) {
+  const t = texts(language);
   const url = miniAppUrl(publicUrl, jobId);
-  const keyboard = url ? new InlineKeyboard().webApp(texts(language).openEditor, url) : new InlineKeyboard();
-  return keyboard.text(texts(language).newVideo, callbackData.newVideo());
+  const keyboard = url ? new InlineKeyboard().webApp(t.openEditor, url) : new InlineKeyboard();
+  keyboard.text(t.newVideo, callbackData.newVideo());
+  return extendable ? keyboard.row().text(t.extend, callbackData.extend(jobId)) : keyboard;
 }

@@ -11,7 +11,15 @@
  *   ignored;
  * - when the job waits at a gate, the gate preview (previews.ts) is sent once per chat; that it was
  *   sent is recorded as a job_events row of type "telegram" ({ gate, chatId }), so a restarted
- *   notifier does not send it again.
+ *   notifier does not send it again;
+ * - when the job ends `expired` (an approval gate timed out, event "expired") or `failed` (event
+ *   "error", status failed), every chat following it gets one notice with the reason and the
+ *   credits that came back to that chat's user for this job ("your N reserved credits are back",
+ *   from the user's credit_ledger rows of the job; for a shared greeting each subscriber's own
+ *   payment). The pipeline records the final event just before it releases the credits, so a
+ *   notice waits (deferred to later ticks) while the user's reservations of the job still hold
+ *   credits, for at most `settleWaitMs` after the job's last update. Sent once per chat, recorded
+ *   as a "telegram" row ({ notice: status, chatId }).
  *
  * Why a poller: it is the only driver that needs no change to the pipeline, and it works with both
  * engines. It needs one long-lived process (the `npm run bot` process, or the app server with the
@@ -22,15 +30,16 @@
  */
 import { and, eq, gt, max, sql } from "drizzle-orm";
 import type { Api } from "grammy";
+import { balance } from "@/lib/credits/ledger";
 import type { Db } from "@/lib/db";
-import { GATES, type Gate, jobEvents, subscriptions } from "@/lib/db/schema";
+import { creditLedger, GATES, type Gate, type JobStatus, jobEvents, subscriptions } from "@/lib/db/schema";
 import type { BlobStore } from "@/lib/storage";
-import { GATE_STATUS, getJobView } from "@/lib/studio/jobs";
+import { GATE_STATUS, getJobView, type JobView } from "@/lib/studio/jobs";
 import { isNotModifiedError } from "./api";
 import { storyboardKeyboard } from "./links";
 import { sendGatePreview } from "./previews";
-import { chatsFollowing } from "./subscriptions";
-import { progressText } from "./texts";
+import { type ChatSubscription, chatsFollowing } from "./subscriptions";
+import { progressText, texts } from "./texts";
 
 /** job_events type of the notifier's own "preview sent" records. */
 export const TELEGRAM_EVENT_TYPE = "telegram";
@@ -42,6 +51,11 @@ export interface NotifierDeps {
   publicUrl: string | undefined;
   /** Minimum time between two progress edits in one chat, ms (default 3000). */
   editIntervalMs?: number;
+  /**
+   * How long an expiry/failure notice waits for the job's credits to be released, ms after the
+   * job's last update (default 60000); after that it is sent with what came back so far.
+   */
+  settleWaitMs?: number;
   /** Where errors go (default console.error). */
   log?: (message: string, err: unknown) => void;
 }
@@ -49,6 +63,41 @@ export interface NotifierDeps {
 /** The gate a status waits at, if any. */
 function gateOf(status: string): Gate | undefined {
   return GATES.find((gate) => GATE_STATUS[gate] === status);
+}
+
+/** Final statuses the chats are told about with a notice (cancelling is the user's own act). */
+const NOTICE_STATUSES: readonly JobStatus[] = ["expired", "failed"];
+
+/** One user's credits for one job, from the ledger, in whole credits (all non-negative). */
+export interface JobCredits {
+  /** Reserved in total. */
+  reserved: number;
+  /** Still held by open reservations: reserved − released. */
+  held: number;
+  /** Spent (captured) minus refunded. */
+  spent: number;
+  /** Given back to "available": released without being spent, plus refunds. */
+  back: number;
+}
+
+/** What `userId`'s ledger rows for `jobId` add up to (see JobCredits). */
+export async function jobCreditsOf(db: Db, jobId: string, userId: string): Promise<JobCredits> {
+  const rows = await db
+    .select({ kind: creditLedger.kind, total: sql<string>`coalesce(sum(${creditLedger.amount}), 0)` })
+    .from(creditLedger)
+    .where(and(eq(creditLedger.jobId, jobId), eq(creditLedger.userId, userId)))
+    .groupBy(creditLedger.kind);
+  const of = (kind: string) => Number(rows.find((r) => r.kind === kind)?.total ?? 0);
+  const reserved = -of("reserve");
+  const released = of("release");
+  const captured = -of("capture");
+  const refunded = of("refund");
+  return {
+    reserved,
+    held: Math.max(reserved - released, 0),
+    spent: captured - refunded,
+    back: released - captured + refunded,
+  };
 }
 
 /** Keeps Telegram chats up to date with their jobs; see the module comment. */
@@ -125,12 +174,14 @@ export class TelegramNotifier {
     const view = await getJobView(db, jobId);
     const chats = await chatsFollowing(db, jobId);
     const gate = gateOf(view.job.status);
-    const previewed = gate
-      ? await db
-          .select({ data: jobEvents.data })
-          .from(jobEvents)
-          .where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.type, TELEGRAM_EVENT_TYPE)))
-      : [];
+    const final = NOTICE_STATUSES.includes(view.job.status) ? view.job.status : undefined;
+    const told =
+      gate || final
+        ? await db
+            .select({ data: jobEvents.data })
+            .from(jobEvents)
+            .where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.type, TELEGRAM_EVENT_TYPE)))
+        : [];
     for (const chat of chats) {
       if (chat.progressMessageId !== null) {
         const text = progressText(view, chat.language);
@@ -151,7 +202,14 @@ export class TelegramNotifier {
           }
         }
       }
-      const alreadyPreviewed = previewed.some((p) => p.data.gate === gate && p.data.chatId === chat.chatId);
+      if (final && !told.some((p) => p.data.notice === final && p.data.chatId === chat.chatId)) {
+        if (await this.sendFinalNotice(view, chat)) {
+          await db
+            .insert(jobEvents)
+            .values({ jobId, type: TELEGRAM_EVENT_TYPE, data: { notice: final, chatId: chat.chatId } });
+        } else this.deferred.add(jobId);
+      }
+      const alreadyPreviewed = told.some((p) => p.data.gate === gate && p.data.chatId === chat.chatId);
       if (gate && !alreadyPreviewed) {
         await sendGatePreview(this.deps, chat.chatId, view, gate, chat.language);
         await db
@@ -159,6 +217,26 @@ export class TelegramNotifier {
           .values({ jobId, type: TELEGRAM_EVENT_TYPE, data: { gate, chatId: chat.chatId } });
       }
     }
+  }
+
+  /**
+   * Tells one chat that its job expired or failed, and how many of its user's credits came back.
+   * @returns false (nothing sent) while the user's reservations of the job still hold credits
+   *   and the job changed less than `settleWaitMs` ago.
+   */
+  private async sendFinalNotice(view: JobView, chat: ChatSubscription): Promise<boolean> {
+    const { db, api } = this.deps;
+    const { job } = view;
+    const credits = await jobCreditsOf(db, job.id, chat.userId);
+    const age = Date.now() - job.updatedAt.getTime();
+    if (credits.held > 0 && age < (this.deps.settleWaitMs ?? 60_000)) return false;
+    const t = texts(chat.language);
+    const title = job.script?.title || job.topic;
+    const reason = job.error ?? "";
+    const lines = [job.status === "expired" ? t.expiredNotice(title, reason) : t.failedNotice(title, reason)];
+    if (credits.back > 0) lines.push(t.creditsBack(credits.back, (await balance(db, chat.userId)).available));
+    await api.sendMessage(chat.chatId, lines.join("\n"));
+    return true;
   }
 
   private log(message: string, err: unknown) {

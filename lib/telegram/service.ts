@@ -37,7 +37,14 @@ export function telegramService(
   const bot = createBot({
     token: settings.token,
     apiRoot: settings.apiRoot,
-    deps: { db, sendEvent, publicUrl: settings.publicUrl },
+    deps: {
+      db,
+      sendEvent,
+      publicUrl: settings.publicUrl,
+      policy: rt.policy,
+      store: rt.store,
+      workDir: rt.workDir,
+    },
   });
   const notifier = withNotifier
     ? new TelegramNotifier({

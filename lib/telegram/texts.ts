@@ -4,7 +4,7 @@
  * escape it; long plain texts (the script) are sent without a parse mode.
  */
 
-import { estimateJob } from "@/lib/credits/pricing";
+import { estimateExtension, estimateJob } from "@/lib/credits/pricing";
 import type { JobStatus } from "@/lib/db/schema";
 import type { JobView } from "@/lib/studio/jobs";
 
@@ -35,8 +35,7 @@ export function keyboardActionOf(text: string): KeyboardAction | undefined {
   return undefined;
 }
 
-// "expired" is listed even where JobStatus does not name it yet (a gate timeout is being added).
-const STATUS_LABELS: Record<ChatLanguage, Record<JobStatus | "expired", string>> = {
+const STATUS_LABELS: Record<ChatLanguage, Record<JobStatus, string>> = {
   en: {
     queued: "⏳ queued",
     scripting: "✍️ writing the script",
@@ -128,6 +127,36 @@ const T = {
     cancelledWithBalance: (available: number) =>
       `Cancelled. Unused credits go back to you; you now have ${available} credits available.`,
     cancelFailed: (reason: string) => `Could not cancel: ${reason}`,
+    greetingButton: "🎁 Personal greeting",
+    welcomeExtras: "🎬 Open the studio, or make a 🎁 personal greeting video by name.",
+    chooseGreeting: "🎁 Choose a greeting. Each one is a short video that says the name you give.",
+    greetingOption: (title: string, credits: number) => `${title} · ${credits} credits`,
+    askName: (description: string, credits: number) =>
+      `${description}. Costs ${credits} credits.\nWho is it for? Reply to this message with the name.`,
+    namePlaceholder: "Name",
+    greetingStarted: (charged: number, available: number) =>
+      `🎁 Generating your greeting; I'll send it here. Charged ${charged} credits, ${available} left.`,
+    greetingJoined: (charged: number, available: number) =>
+      charged > 0
+        ? `🎁 Someone is already generating this greeting; I'll send it here when it's ready. Charged ${charged} credits, ${available} left.`
+        : "🎁 This greeting is already being generated; I'll send it here when it's ready.",
+    greetingReady: (charged: number, available: number) =>
+      charged > 0
+        ? `🎁 Your greeting was ready. Charged ${charged} credits, ${available} left.`
+        : "🎁 Here is your greeting again.",
+    greetingReadyNoVideo: "🎁 Your greeting is ready. Watch it in the studio:",
+    extend: "➕ Extend",
+    askExtension: (title: string, seconds: number, credits: number) =>
+      `➕ Extend “${title}” by one ${seconds}-second segment for ${credits} credits.\nReply to this message with what the new segment should say.`,
+    extensionPlaceholder: "What the new segment says",
+    extensionPlan: (seconds: number) => `Extension: one more segment of ${seconds} s`,
+    extensionStarted: (credits: number, available: number) =>
+      `➕ Extending the video for ${credits} credits (${available} left); I'll send the longer video here.`,
+    tryAgain: "Try again: reply to this message.",
+    expiredNotice: (title: string, reason: string) => `⌛ “${title}” expired: ${reason}.`,
+    failedNotice: (title: string, reason: string) => `❌ “${title}” failed: ${reason}`,
+    creditsBack: (back: number, available: number) =>
+      `Your ${back} reserved credits are back; you have ${available} credits available.`,
   },
   ru: {
     welcome:
@@ -186,6 +215,37 @@ const T = {
     cancelledWithBalance: (available: number) =>
       `Отменено. Неизрасходованные кредиты возвращаются; сейчас доступно ${available}.`,
     cancelFailed: (reason: string) => `Не удалось отменить: ${reason}`,
+    greetingButton: "🎁 Поздравление по имени",
+    welcomeExtras: "🎬 Откройте студию или сделайте 🎁 видеопоздравление по имени.",
+    chooseGreeting:
+      "🎁 Выберите поздравление. Это короткое видео, в котором прозвучит имя, которое вы назовёте.",
+    greetingOption: (title: string, credits: number) => `${title} · ${credits} кредитов`,
+    askName: (description: string, credits: number) =>
+      `${description}. Стоимость: ${credits} кредитов.\nКого поздравляем? Ответьте на это сообщение именем.`,
+    namePlaceholder: "Имя",
+    greetingStarted: (charged: number, available: number) =>
+      `🎁 Делаю поздравление и пришлю его сюда. Списано ${charged} кредитов, осталось ${available}.`,
+    greetingJoined: (charged: number, available: number) =>
+      charged > 0
+        ? `🎁 Такое поздравление уже кто-то делает — пришлю его сюда, когда будет готово. Списано ${charged} кредитов, осталось ${available}.`
+        : "🎁 Это поздравление уже в работе — пришлю его сюда, когда будет готово.",
+    greetingReady: (charged: number, available: number) =>
+      charged > 0
+        ? `🎁 Поздравление уже было готово. Списано ${charged} кредитов, осталось ${available}.`
+        : "🎁 Вот ваше поздравление ещё раз.",
+    greetingReadyNoVideo: "🎁 Поздравление готово. Смотрите его в студии:",
+    extend: "➕ Продлить",
+    askExtension: (title: string, seconds: number, credits: number) =>
+      `➕ Продлить «${title}» на один сегмент ${seconds} с за ${credits} кредитов.\nОтветьте на это сообщение текстом нового сегмента.`,
+    extensionPlaceholder: "Что скажет новый сегмент",
+    extensionPlan: (seconds: number) => `Продление: ещё один сегмент ${seconds} с`,
+    extensionStarted: (credits: number, available: number) =>
+      `➕ Продлеваю видео за ${credits} кредитов (осталось ${available}); пришлю более длинное видео сюда.`,
+    tryAgain: "Попробуйте ещё раз: ответьте на это сообщение.",
+    expiredNotice: (title: string, reason: string) => `⌛ Время вышло для «${title}»: ${reason}.`,
+    failedNotice: (title: string, reason: string) => `❌ «${title}» не получилось: ${reason}`,
+    creditsBack: (back: number, available: number) =>
+      `Зарезервированные ${back} кредитов вернулись к вам; доступно ${available}.`,
   },
 } as const;
 
@@ -230,13 +290,17 @@ export function countsLine(view: JobView, language: ChatLanguage): string {
  */
 export function progressText(view: JobView, language: ChatLanguage): string {
   const { job } = view;
-  const lines = [
-    `🎬 <b>${escapeHtml(job.script?.title || job.topic)}</b>`,
-    escapeHtml(T[language].plan(job.segmentCount, job.segmentSeconds, job.aspect)),
-    escapeHtml(T[language].cost(estimateJob(job).total)),
-    statusLabel(job.status, language),
-    countsLine(view, language),
-  ];
-  if (job.status === "failed" && job.error) lines.push(escapeHtml(T[language].failedJob(job.error)));
+  const t = T[language];
+  const lines = [`🎬 <b>${escapeHtml(job.script?.title || job.topic)}</b>`];
+  if (job.source === "extension") {
+    lines.push(escapeHtml(t.extensionPlan(job.segmentSeconds)));
+    lines.push(escapeHtml(t.cost(estimateExtension(job.segmentSeconds))));
+  } else {
+    lines.push(escapeHtml(t.plan(job.segmentCount, job.segmentSeconds, job.aspect)));
+    // A greeting's price is per requester (its template's), not the job's: the first reply says it.
+    if (job.source !== "greeting") lines.push(escapeHtml(t.cost(estimateJob(job).total)));
+  }
+  lines.push(statusLabel(job.status, language), countsLine(view, language));
+  if (job.status === "failed" && job.error) lines.push(escapeHtml(t.failedJob(job.error)));
   return lines.join("\n");
 }

@@ -111,7 +111,10 @@ describe(`Telegram chat flow (${testDbKind()})`, () => {
       is_persistent: true,
     });
     expect(studio!.params.reply_markup).toEqual({
-      inline_keyboard: [[{ text: "Open studio", web_app: { url: `${PUBLIC_URL}/tma` } }]],
+      inline_keyboard: [
+        [{ text: "Open studio", web_app: { url: `${PUBLIC_URL}/tma` } }],
+        [{ text: "🎁 Personal greeting", callback_data: "greet" }],
+      ],
     });
     expect(fake.callsOf("setChatMenuButton")[0]!.params).toMatchObject({
       chat_id: alice.id,
@@ -207,6 +210,7 @@ describe(`Telegram chat flow (${testDbKind()})`, () => {
             { text: "Open in editor", web_app: { url: `${PUBLIC_URL}/tma?startapp=${job!.id}` } },
             { text: "New video", callback_data: "new" },
           ],
+          [{ text: "➕ Extend", callback_data: `extend:${job!.id}` }],
         ],
       },
     });
@@ -215,9 +219,11 @@ describe(`Telegram chat flow (${testDbKind()})`, () => {
     expect(video!.telegramFileId).toBe(fileId);
     expect(toBob!.multipart).toBe(false);
     expect(toBob!.params.video).toBe(fileId);
+    // Bob does not own the job: no [Extend] under his copy.
     expect(toBob!.params.reply_markup).toMatchObject({
       inline_keyboard: [[{ text: "Открыть в редакторе" }, { text: "Новое видео", callback_data: "new" }]],
     });
+    expect((toBob!.params.reply_markup as { inline_keyboard: unknown[] }).inline_keyboard).toHaveLength(1);
 
     // The progress message ends at "done"; edits per chat never come closer than 3 s.
     await until("final progress edit", () =>

@@ -15,6 +15,18 @@
  * - Status / Approve / Reject act on the chat's current job; Approve at a gate with failed
  *   segments offers a retry instead (approveGate refuses such gates); Reject asks first, then
  *   cancels (cancelJob) and reports the outcome with the balance.
+ * - /greet (or [🎁 Personal greeting] in the welcome): the greeting templates as buttons (title and
+ *   price); a template asks for the name with a ForceReply prompt (pending-input.ts: the action
+ *   travels in the prompt, nothing is stored); the reply runs requestGreeting (lib/greetings) with
+ *   the chat as the delivery channel. A new generation ("owner") or a running one ("subscriber")
+ *   answers with the job's progress message (edited by the notifier; deliver-video sends the
+ *   video); a finished one ("completed") is sent at once through delivery.ts, by its file_id when
+ *   Telegram has it (no upload). A bad name re-asks with the service's message; not enough
+ *   credits answers with [Buy credits].
+ * - [➕ Extend] under a delivered video (delivery.ts, owner only) asks for the new segment's text
+ *   the same way; the reply runs requestExtension (lib/studio/extend.ts), subscribes the chat to
+ *   the new job, and answers with its price and progress message; deliver-video sends the longer
+ *   video when it is done.
  * - /balance: credits available and reserved. /buy (or the [Buy credits] button): the packs of
  *   payments.ts as buttons; a pack sends a Telegram Stars invoice (`/buy 500` sends it at once).
  *   pre_checkout_query is answered ok for a known pack at its price, refused otherwise;
@@ -26,11 +38,15 @@
 import { Bot, type Context, InlineKeyboard, Keyboard } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import { balance, InsufficientCreditsError } from "@/lib/credits/ledger";
-import { estimateJob } from "@/lib/credits/pricing";
-import type { User } from "@/lib/db/schema";
+import { estimateExtension, estimateJob } from "@/lib/credits/pricing";
+import type { Job, User } from "@/lib/db/schema";
 import { GATES, type Gate } from "@/lib/db/schema";
 import { AppError, isClientError } from "@/lib/errors";
+import { requestGreeting } from "@/lib/greetings/greetings";
+import { fillName, GREETING_TEMPLATES, type GreetingTemplate } from "@/lib/greetings/templates";
 import { RateLimitedError } from "@/lib/limits/rate-limited-error";
+import type { BlobStore } from "@/lib/storage";
+import { requestExtension } from "@/lib/studio/extend";
 import {
   approveGate,
   cancelJob,
@@ -40,12 +56,14 @@ import {
   getJobView,
   requestRegeneration,
   type StudioDeps,
+  studioPolicy,
 } from "@/lib/studio/jobs";
 import type { CreateJobInput } from "@/lib/studio/schemas";
 import { findTelegramUser, languageFromCode, upsertTelegramUser } from "@/lib/studio/users";
 import { sharedFlowControl } from "../api";
+import { deliverVideoToChat } from "../delivery";
 import type { FlowControlOptions } from "../flow-control";
-import { callbackData, JOB_ID_PATTERN, miniAppUrl, storyboardKeyboard } from "../links";
+import { botDeepLink, callbackData, JOB_ID_PATTERN, miniAppUrl, storyboardKeyboard } from "../links";
 import {
   CREDIT_PACKS,
   type CreditPack,
@@ -56,7 +74,8 @@ import {
   packOfPayload,
   STARS_CURRENCY,
 } from "../payments";
-import { currentJobOfChat, setProgressMessage, subscribeChat } from "../subscriptions";
+import { forceReply, pendingInputOf, pendingPromptText } from "../pending-input";
+import { chatsFollowing, currentJobOfChat, setProgressMessage, subscribeChat } from "../subscriptions";
 import {
   type ChatLanguage,
   escapeHtml,
@@ -78,6 +97,12 @@ export interface BotDeps extends StudioDeps {
   creditPacks?: readonly CreditPack[];
   /** Where unexpected handler errors go (default console.error). */
   log?: (message: string, err: unknown) => void;
+  /**
+   * Blob store and scratch directory for sending a finished greeting that Telegram has no file_id
+   * of yet (an upload through delivery.ts). Without them such a greeting is answered with a link.
+   */
+  store?: BlobStore;
+  workDir?: string;
 }
 
 export interface CreateBotOptions {
@@ -220,15 +245,201 @@ export function createBot(options: CreateBotOptions): Bot {
     );
   };
 
+  /** The welcome with the reply keyboard, then [Open studio] (https PUBLIC_URL only) and [🎁 Personal greeting]. */
   const sendWelcome = async (ctx: Context, language: ChatLanguage) => {
     const t = texts(language);
     const studio = miniAppUrl(deps.publicUrl);
     await ctx.reply(t.welcome, { parse_mode: "HTML", reply_markup: replyKeyboard(language) });
-    if (studio) {
-      await ctx.reply(`🎬 ${t.openStudio}`, {
-        reply_markup: new InlineKeyboard().webApp(t.openStudio, studio),
-      });
+    const extras = studio ? new InlineKeyboard().webApp(t.openStudio, studio).row() : new InlineKeyboard();
+    await ctx.reply(t.welcomeExtras, { reply_markup: extras.text(t.greetingButton, callbackData.greet()) });
+  };
+
+  /** Templates in the user's language first, then the others. */
+  const greetingTemplates = (language: ChatLanguage): GreetingTemplate[] =>
+    Object.values(GREETING_TEMPLATES).sort(
+      (a, b) => Number(b.language === language) - Number(a.language === language),
+    );
+  /** A template's title with the name left open: "Happy New Year, …!". */
+  const openTitle = (template: GreetingTemplate) => fillName(template.title, "…");
+
+  /** One button per greeting template: title and price. */
+  const sendGreetingChooser = async (ctx: Context, language: ChatLanguage) => {
+    const t = texts(language);
+    const keyboard = InlineKeyboard.from(
+      greetingTemplates(language).map((template) => [
+        InlineKeyboard.text(
+          t.greetingOption(openTitle(template), template.priceCredits),
+          callbackData.greet(template.id),
+        ),
+      ]),
+    );
+    await ctx.reply(t.chooseGreeting, { reply_markup: keyboard });
+  };
+
+  /** The ForceReply prompt for a greeting's name; `problem` (a refused name) is shown above the question. */
+  const askGreetingName = async (
+    ctx: Context,
+    language: ChatLanguage,
+    template: GreetingTemplate,
+    problem?: string,
+  ) => {
+    const t = texts(language);
+    const body = [
+      `🎁 ${openTitle(template)}`,
+      problem ? `⚠️ ${problem}` : undefined,
+      t.askName(template.description, template.priceCredits),
+    ]
+      .filter(Boolean)
+      .join("\n");
+    await ctx.reply(pendingPromptText(body, { kind: "greet", arg: template.id }), {
+      reply_markup: forceReply(t.namePlaceholder),
+    });
+  };
+
+  /** The ForceReply prompt for an extension's text, with the price of one more segment. */
+  const askExtensionPrompt = async (ctx: Context, language: ChatLanguage, parent: Job, problem?: string) => {
+    const t = texts(language);
+    const title = parent.script?.title || parent.topic;
+    const body = [
+      t.askExtension(title, parent.segmentSeconds, estimateExtension(parent.segmentSeconds)),
+      problem ? `⚠️ ${problem}\n${t.tryAgain}` : undefined,
+    ]
+      .filter(Boolean)
+      .join("\n");
+    await ctx.reply(pendingPromptText(body, { kind: "extend", arg: parent.id }), {
+      reply_markup: forceReply(t.extensionPlaceholder),
+    });
+  };
+
+  /**
+   * Posts a job's progress message (progress text plus `note`) with [Open storyboard] and records
+   * it on the chat's subscription, so the notifier edits it in place from then on.
+   */
+  const postProgress = async (
+    ctx: Context,
+    language: ChatLanguage,
+    jobId: string,
+    subscriptionId: string,
+    note: string,
+  ) => {
+    const view = await getJobView(deps.db, jobId);
+    const message = await ctx.reply(`${progressText(view, language)}\n${escapeHtml(note)}`, {
+      parse_mode: "HTML",
+      reply_markup: storyboardKeyboard(deps.publicUrl, jobId, language),
+    });
+    await setProgressMessage(deps.db, subscriptionId, message.message_id);
+  };
+
+  /**
+   * Sends a finished video to this chat now (delivery.ts: by file_id when Telegram has it, else an
+   * upload when the bot has a store, else a link to the studio), even if the subscription had it
+   * before (a repeated request).
+   */
+  const sendFinishedVideo = async (
+    ctx: Context,
+    language: ChatLanguage,
+    jobId: string,
+    subscriptionId: string,
+    result: { assetId: string; telegramFileId: string | null },
+  ) => {
+    const chat = (await chatsFollowing(deps.db, jobId)).find((c) => c.subscriptionId === subscriptionId);
+    if (!chat) throw new Error(`Subscription ${subscriptionId} of job ${jobId} has no Telegram chat`);
+    if (!result.telegramFileId && !(deps.store && deps.workDir)) {
+      const url = miniAppUrl(deps.publicUrl, jobId) ?? botDeepLink(ctx.me.username, jobId);
+      await ctx.reply(`${texts(language).greetingReadyNoVideo}\n${url}`);
+      return;
     }
+    await deliverVideoToChat(
+      {
+        db: deps.db,
+        api: ctx.api,
+        store: deps.store!,
+        workDir: deps.workDir!,
+        publicUrl: deps.publicUrl,
+        botUsername: ctx.me.username,
+      },
+      jobId,
+      result.assetId,
+      chat,
+      { resend: true },
+    );
+  };
+
+  /** The reply to a greeting's name prompt: requestGreeting, then the answer for its role. */
+  const onGreetingName = async (ctx: Context, templateId: string, name: string) => {
+    const user = await userOf(ctx);
+    const language = languageOf(user);
+    const t = texts(language);
+    const template = GREETING_TEMPLATES[templateId];
+    let outcome: Awaited<ReturnType<typeof requestGreeting>>;
+    try {
+      outcome = await requestGreeting(
+        deps,
+        user.id,
+        { templateId, name },
+        { channel: "telegram", telegramChatId: ctx.chat!.id },
+      );
+    } catch (err) {
+      if (err instanceof InsufficientCreditsError || err instanceof RateLimitedError) {
+        await replyRefusal(ctx, err, language);
+        return;
+      }
+      if (err instanceof AppError && err.code === "bad_input" && template) {
+        await askGreetingName(ctx, language, template, err.message);
+        return;
+      }
+      throw err;
+    }
+    const credits = await balance(deps.db, user.id);
+    if (outcome.role === "completed") {
+      await sendFinishedVideo(ctx, language, outcome.jobId, outcome.subscriptionId, outcome.result);
+      await ctx.reply(t.greetingReady(outcome.charged, credits.available));
+      return;
+    }
+    const note =
+      outcome.role === "owner"
+        ? t.greetingStarted(outcome.charged, credits.available)
+        : t.greetingJoined(outcome.charged, credits.available);
+    await postProgress(ctx, language, outcome.jobId, outcome.subscriptionId, note);
+  };
+
+  /** Job limits for extensions: the studio policy's (deps.policy, else the environment); null = none. */
+  const extensionLimits = () =>
+    studioPolicy(deps).limits ?? {
+      maxActiveJobs: Number.POSITIVE_INFINITY,
+      maxJobsPerHour: Number.POSITIVE_INFINITY,
+    };
+
+  /** The reply to an extension prompt: requestExtension, subscribe the chat, price and progress. */
+  const onExtensionPrompt = async (ctx: Context, parentJobId: string, prompt: string) => {
+    const user = await userOf(ctx);
+    const language = languageOf(user);
+    const t = texts(language);
+    let job: Job;
+    try {
+      job = await requestExtension(deps, user.id, parentJobId, { prompt }, actorOf(ctx), {
+        limits: extensionLimits(),
+      });
+    } catch (err) {
+      if (err instanceof InsufficientCreditsError || err instanceof RateLimitedError) {
+        await replyRefusal(ctx, err, language);
+        return;
+      }
+      if (err instanceof AppError && err.code === "bad_input") {
+        const parent = await getJob(deps.db, parentJobId, user.id);
+        await askExtensionPrompt(ctx, language, parent, err.message);
+        return;
+      }
+      throw err;
+    }
+    const subscription = await subscribeChat(deps.db, {
+      jobId: job.id,
+      userId: user.id,
+      chatId: ctx.chat!.id,
+    });
+    const credits = await balance(deps.db, user.id);
+    const note = t.extensionStarted(estimateExtension(job.segmentSeconds), credits.available);
+    await postProgress(ctx, language, job.id, subscription.id, note);
   };
 
   const sendJobStatus = async (ctx: Context, user: User, jobId: string) => {
@@ -324,6 +535,11 @@ export function createBot(options: CreateBotOptions): Bot {
     }
   });
 
+  bot.command("greet", async (ctx) => {
+    const user = await userOf(ctx);
+    await sendGreetingChooser(ctx, languageOf(user));
+  });
+
   bot.command("balance", async (ctx) => {
     const user = await userOf(ctx);
     const language = languageOf(user);
@@ -378,6 +594,9 @@ export function createBot(options: CreateBotOptions): Bot {
 
   bot.on("message:text", async (ctx) => {
     const text = ctx.message.text.trim();
+    const pending = pendingInputOf(ctx.message, ctx.me.id);
+    if (pending?.kind === "greet") return onGreetingName(ctx, pending.arg, text);
+    if (pending?.kind === "extend") return onExtensionPrompt(ctx, pending.arg, text);
     const action = keyboardActionOf(text);
     if (!action) {
       if (text.startsWith("/")) return;
@@ -447,6 +666,15 @@ export function createBot(options: CreateBotOptions): Bot {
         );
         for (const s of failed) await requestRegeneration(deps, jobId, s.index, arg, actorOf(ctx), user.id);
         toast = t.retrying;
+      } else if (kind === "greet") {
+        const template = GREETING_TEMPLATES[jobId];
+        if (template) await askGreetingName(ctx, languageOf(user), template);
+        else await sendGreetingChooser(ctx, languageOf(user));
+      } else if (kind === "extend") {
+        const parent = await getJob(deps.db, jobId, user.id);
+        if (parent.status !== "completed")
+          toast = t.nothingToApprove(statusLabel(parent.status, languageOf(user)));
+        else await askExtensionPrompt(ctx, languageOf(user), parent);
       } else if (kind === "new") {
         await ctx.reply(t.sendTopic, { reply_markup: replyKeyboard(languageOf(user)) });
       }
@@ -474,12 +702,14 @@ export function createBot(options: CreateBotOptions): Bot {
 export async function configureBotProfile(bot: Bot, publicUrl: string | undefined): Promise<void> {
   await bot.api.setMyCommands([
     { command: "start", description: "Start / open the studio" },
+    { command: "greet", description: "A personal greeting video by name" },
     { command: "balance", description: "Your credits" },
     { command: "buy", description: "Buy credits with Telegram Stars" },
   ]);
   await bot.api.setMyCommands(
     [
       { command: "start", description: "Начать / открыть студию" },
+      { command: "greet", description: "Видеопоздравление по имени" },
       { command: "balance", description: "Ваши кредиты" },
       { command: "buy", description: "Купить кредиты за Telegram Stars" },
     ],
