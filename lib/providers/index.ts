@@ -24,7 +24,7 @@ import { createLocalVideo } from "./video/local";
 import { CLIP_POLL_SECONDS } from "./video/poll-hints";
 import type { ClipJobProvider, VideoProvider } from "./video/types";
 
-export type { ImageProvider, RenderImageInput } from "./image/types";
+export type { EditImageInput, ImageProvider, RenderImageInput, UpscaleImageInput } from "./image/types";
 export type { LlmProvider, PlanSegmentsInput, WriteScriptInput } from "./llm/types";
 export type { SpokenWord, SynthesizedSpeech, SynthesizeInput, TtsProvider } from "./tts/types";
 export type {
@@ -125,6 +125,8 @@ class Settings {
 /** Methods of each interface, delegated by `lazy`. */
 const LLM_METHODS = ["writeScript", "planSegments"] as const;
 const IMAGE_METHODS = ["renderImage"] as const;
+/** Image providers that also edit and upscale (the optional capabilities of ImageProvider). */
+const EDITING_IMAGE_METHODS = ["renderImage", "editImage", "upscaleImage"] as const;
 const CLIP_JOB_METHODS = ["animateImage", "submit", "check", "saveClip"] as const;
 const TTS_METHODS = ["synthesize"] as const;
 
@@ -204,12 +206,14 @@ const FACTORIES: { readonly [K in keyof Providers]: Readonly<Record<string, Fact
     fal: (s, configured) => {
       const connection = s.fal();
       const model = resolveModel("image.fal", configured);
-      return lazy<ImageProvider>("fal", model, IMAGE_METHODS, async () => {
+      const editModel = resolveModel("image-edit.fal", s.optional("KADR_IMAGE_EDIT_MODEL"));
+      const upscaleModel = resolveModel("image-upscale.fal", s.optional("KADR_IMAGE_UPSCALE_MODEL"));
+      return lazy<ImageProvider>("fal", model, EDITING_IMAGE_METHODS, async () => {
         const [{ createFal }, { createFalImage }] = await Promise.all([
           import("./clients/fal"),
           import("./image/fal"),
         ]);
-        return createFalImage({ client: createFal(connection), model });
+        return createFalImage({ client: createFal(connection), model, editModel, upscaleModel });
       });
     },
   },

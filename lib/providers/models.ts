@@ -8,12 +8,14 @@
  * down 2026-10-23 (default: gpt-image-2); Vertex Veo 2.0/3.0 retire 2026-06-30 (default: Veo 3.1).
  */
 
-/** Catalog key: `<kind>.<provider>`, e.g. "video.runway". */
+/** Catalog key: `<kind>.<provider>`, e.g. "video.runway" (image-edit and image-upscale: the optional image capabilities). */
 export type ModelCatalogKey =
   | "llm.openai"
   | "image.openai"
   | "image.runway"
   | "image.fal"
+  | "image-edit.fal"
+  | "image-upscale.fal"
   | "video.runway"
   | "video.veo"
   | "video.veo-gemini"
@@ -42,6 +44,12 @@ export const MODEL_CATALOG: Readonly<Record<ModelCatalogKey, ModelCatalog>> = {
     defaultAlias: "flux-schnell",
     aliases: { "flux-schnell": "fal-ai/flux/schnell", "flux-dev": "fal-ai/flux/dev" },
   },
+  // Instruction edits (KADR_IMAGE_EDIT_MODEL) and upscales (KADR_IMAGE_UPSCALE_MODEL) of KADR_IMAGE=fal.
+  "image-edit.fal": {
+    defaultAlias: "kontext-pro",
+    aliases: { "kontext-pro": "fal-ai/flux-pro/kontext", "kontext-max": "fal-ai/flux-pro/kontext/max" },
+  },
+  "image-upscale.fal": { defaultAlias: "clarity", aliases: { clarity: "fal-ai/clarity-upscaler" } },
   "video.runway": {
     defaultAlias: "gen4-turbo",
     aliases: { "gen4-turbo": "gen4_turbo", "gen4.5": "gen4.5" },

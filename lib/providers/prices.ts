@@ -3,7 +3,7 @@
  * dollars and in Kadr credits (1 credit = USD_PER_CREDIT, Runway's own rate), plus the job cost
  * estimate shown before a job starts. Spend recording (spend.ts) prices calls with the same table.
  *
- * Prices are list prices as published by the providers (per token / image / second / character);
+ * Prices are list prices as published by the providers (per token / image / megapixel / second / character);
  * they change — check the pages below when editing:
  * OpenAI https://openai.com/api/pricing · Runway https://docs.dev.runwayml.com/guides/pricing ·
  * Vertex Veo https://cloud.google.com/vertex-ai/generative-ai/pricing · Gemini API
@@ -19,6 +19,8 @@ export type PriceUnit =
   | "input_token"
   | "output_token"
   | "image"
+  /** A million output pixels (upscalers). */
+  | "megapixel"
   | "video_second"
   | "audio_second"
   | "character";
@@ -74,6 +76,9 @@ export const PRICES: Readonly<
   fal: {
     "fal-ai/flux/schnell": { image: perUnit(0.003) }, // $0.003 per megapixel, ~1 MP
     "fal-ai/flux/dev": { image: perUnit(0.025) },
+    "fal-ai/flux-pro/kontext": { image: perUnit(0.04) }, // instruction edits
+    "fal-ai/flux-pro/kontext/max": { image: perUnit(0.08) },
+    "fal-ai/clarity-upscaler": { megapixel: perUnit(0.03) }, // per output megapixel
     "fal-ai/kling-video/v2.1/standard/image-to-video": { video_second: perUnit(0.05) }, // $0.25 per 5 s
     "fal-ai/kling-video/v2.1/pro/image-to-video": { video_second: perUnit(0.09) },
   },

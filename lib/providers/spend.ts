@@ -55,7 +55,13 @@ export interface SpendContext {
   onRecordError?: (err: unknown) => void;
 }
 
-const UNIT_KIND_ORDER: readonly PriceUnit[] = ["image", "video_second", "audio_second", "character"];
+const UNIT_KIND_ORDER: readonly PriceUnit[] = [
+  "image",
+  "megapixel",
+  "video_second",
+  "audio_second",
+  "character",
+];
 
 /**
  * Units and unit kind of the row: tokens add up as "token"; otherwise the first unit present that

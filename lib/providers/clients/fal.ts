@@ -5,7 +5,7 @@
  * fal has no base-URL option: a `requestMiddleware` rewrites `https://queue.fal.run` when
  * KADR_FAL_BASE_URL is set (proxies, tests).
  */
-import { ApiError, createFalClient, type FalClient } from "@fal-ai/client";
+import { ApiError, createFalClient, type FalClient, ValidationError } from "@fal-ai/client";
 import { classifyHttpFailure, ProviderError, transientFailure } from "../errors";
 
 /** Human name used in user-facing messages. */
@@ -23,6 +23,38 @@ export interface FalConnection {
   baseUrl?: string;
 }
 
+/** Response headers of failed fal calls, kept for their retry hints (see `falResponseHandler`). */
+const failureHeaders = new WeakMap<object, Headers>();
+
+/**
+ * fal-js's default response handler (libs/client/src/response.ts `defaultResponseHandler`, not
+ * exported) plus one thing: the headers of a failed response are remembered for the `ApiError`
+ * it throws, so `fromFalError` can pass a `Retry-After` hint on. fal does not document one; the
+ * SDK ignores it. The queue's result fetch uses fal-js's own handler, so its failures carry none.
+ */
+async function falResponseHandler(response: Response): Promise<unknown> {
+  const contentType = response.headers.get("content-type") ?? "";
+  if (!response.ok) {
+    const json = contentType.includes("application/json");
+    const body = json ? ((await response.json().catch(() => undefined)) as { message?: string }) : undefined;
+    const init = {
+      message: json
+        ? body?.message || response.statusText
+        : `HTTP ${response.status}: ${response.statusText}`,
+      status: response.status,
+      body,
+      requestId: response.headers.get("x-fal-request-id") ?? undefined,
+      timeoutType: response.headers.get("x-fal-request-timeout-type") ?? undefined,
+    };
+    const err = response.status === 422 && json ? new ValidationError(init) : new ApiError(init);
+    failureHeaders.set(err, response.headers);
+    throw err;
+  }
+  if (contentType.includes("application/json")) return response.json();
+  if (contentType.includes("application/octet-stream")) return response.arrayBuffer();
+  return response.text();
+}
+
 /**
  * Builds a fal client (https://docs.fal.ai/model-endpoints/queue). Its queue calls retry
  * 429/502/503/504 themselves (3 times from 1 s; status checks 5 times, also on 500) — fal-js
@@ -32,6 +64,7 @@ export function createFal(connection: FalConnection): FalClient {
   const base = connection.baseUrl?.replace(/\/$/, "");
   return createFalClient({
     credentials: connection.key,
+    responseHandler: falResponseHandler,
     requestMiddleware: async (request) =>
       base && request.url.startsWith(FAL_QUEUE_ORIGIN)
         ? { ...request, url: `${base}${request.url.slice(FAL_QUEUE_ORIGIN.length)}` }
@@ -59,8 +92,9 @@ function reasonOf(body: unknown): string | undefined {
 
 /**
  * Classifies an error thrown by `@fal-ai/client`: a `content_policy_violation` detail → safety;
- * other statuses via `classifyHttpFailure` (401/403 auth on FAL_KEY, 429/5xx retriable, 422 and
- * other 4xx invalid with fal's detail); network errors → retriable.
+ * other statuses via `classifyHttpFailure` (401/403 auth on FAL_KEY, 429/5xx retriable — with the
+ * response's `Retry-After` when it had one —, 422 and other 4xx invalid with fal's detail);
+ * network errors → retriable.
  */
 export function fromFalError(err: unknown): unknown {
   if (err instanceof ProviderError) return err;
@@ -83,6 +117,7 @@ export function fromFalError(err: unknown): unknown {
       provider: FAL_LABEL,
       setting: FAL_KEY_SETTING,
       status: err.status,
+      headers: failureHeaders.get(err),
       reason,
       code: reason,
       cause: err,

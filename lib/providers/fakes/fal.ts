@@ -1,8 +1,12 @@
 /**
  * Strict local fake of the fal.ai queue (https://docs.fal.ai/model-endpoints/queue; fal-js
- * libs/client/src/queue.ts, request.ts, response.ts) for the two endpoints Kadr uses: FLUX
- * text-to-image (`fal-ai/flux/schnell`, `fal-ai/flux/dev`) and Kling image-to-video
- * (`fal-ai/kling-video/v2.1/{standard,pro}/image-to-video`).
+ * libs/client/src/queue.ts, request.ts, response.ts) for the endpoints Kadr uses: FLUX
+ * text-to-image (`fal-ai/flux/schnell`, `fal-ai/flux/dev`), FLUX.1 Kontext instruction edits
+ * (`fal-ai/flux-pro/kontext[/max]`: ~1 MP at the requested aspect ratio, the input recoloured so
+ * the edit shows), the Clarity upscaler (`fal-ai/clarity-upscaler`: the input resized by
+ * `upscale_factor`) and Kling image-to-video (`fal-ai/kling-video/v2.1/{standard,pro}/image-to-video`).
+ * Input schemas follow fal-js types/endpoints.ts (`FluxKontextInput`, `ClarityUpscalerInput`) and
+ * the models' API pages; `image_url` must be an http(s) URL or an image data URI that decodes.
  *
  * The real client calls `https://queue.fal.run/...`; tests rewrite that origin to the fake with a
  * `requestMiddleware`. Routes: `POST /{endpoint}` → `{ request_id, status: "IN_QUEUE", … }`;
@@ -12,12 +16,17 @@
  * invalid input answers 422 `{"detail":[{loc,msg,type}]}`.
  */
 import { randomUUID } from "node:crypto";
+import sharp from "sharp";
+import { hash32 } from "../random";
 import { fakeMp4, fakePng } from "./media";
 import type { FakeReply, FakeRequest, ScriptedReply } from "./server";
 import { FakeServer, jsonObject } from "./server";
 
 /** Endpoints the fake serves, by owner/app → model ids. */
 const FLUX = ["fal-ai/flux/schnell", "fal-ai/flux/dev"];
+const KONTEXT = ["fal-ai/flux-pro/kontext", "fal-ai/flux-pro/kontext/max"];
+const UPSCALERS = ["fal-ai/clarity-upscaler"];
+const KONTEXT_ASPECT_RATIOS = ["21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:21"];
 const KLING = [
   "fal-ai/kling-video/v2.1/standard/image-to-video",
   "fal-ai/kling-video/v2.1/pro/image-to-video",
@@ -51,6 +60,10 @@ interface FakeRequestState {
   input: Record<string, unknown>;
   polls: number;
   outcome?: FalOutcome;
+  /** The decoded `image_url` of edit and upscale requests (a data URI), else undefined. */
+  source?: Buffer;
+  /** The output picture of edit and upscale requests, made once on first use. */
+  picture?: Promise<{ png: Buffer; width: number; height: number }>;
 }
 
 /** Scripted error replies. */
@@ -96,12 +109,12 @@ export class FalFake extends FakeServer {
     if (request.headers.authorization !== `Key ${this.key}`)
       return { status: 401, json: { detail: "Invalid authentication credentials" } };
     const endpoint = request.path.slice(1);
-    if (request.method === "POST" && [...FLUX, ...KLING].includes(endpoint))
+    if (request.method === "POST" && [...FLUX, ...KONTEXT, ...UPSCALERS, ...KLING].includes(endpoint))
       return this.submit(request, endpoint);
     const queued = /^\/([^/]+\/[^/]+)\/requests\/([0-9a-f-]+)(\/status)?$/.exec(request.path);
     if (queued && request.method === "GET") {
       const state = this.queue.get(queued[2]!);
-      if (!state?.endpoint.startsWith(`${queued[1]}/`))
+      if (!state || !(state.endpoint === queued[1] || state.endpoint.startsWith(`${queued[1]}/`)))
         return { status: 404, json: { detail: "Request not found" } };
       return queued[3] ? this.status(state) : this.result(state);
     }
@@ -114,13 +127,37 @@ export class FalFake extends FakeServer {
     return { response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel` };
   }
 
-  private submit(request: FakeRequest, endpoint: string): FakeReply {
+  private async submit(request: FakeRequest, endpoint: string): Promise<FakeReply> {
     const input = jsonObject(request);
     if (!input) return validation([{ loc: ["body"], msg: "field required", type: "value_error.missing" }]);
-    const problems = FLUX.includes(endpoint) ? fluxProblems(input) : klingProblems(input);
+    const problems = FLUX.includes(endpoint)
+      ? fluxProblems(input)
+      : KONTEXT.includes(endpoint)
+        ? kontextProblems(input)
+        : UPSCALERS.includes(endpoint)
+          ? upscalerProblems(input)
+          : klingProblems(input);
+    let source: Buffer | null | undefined;
+    if (problems.length === 0 && (KONTEXT.includes(endpoint) || UPSCALERS.includes(endpoint))) {
+      source = await decodeImageUrl(String(input.image_url));
+      if (source === null) {
+        problems.push({
+          loc: ["body", "image_url"],
+          msg: "Could not load the image from the provided data URI",
+          type: "image_load_error",
+        });
+      }
+    }
     if (problems.length > 0) return validation(problems);
     const id = randomUUID();
-    const state: FakeRequestState = { id, endpoint, input, polls: 0, outcome: this.nextOutcomes.shift() };
+    const state: FakeRequestState = {
+      id,
+      endpoint,
+      input,
+      polls: 0,
+      outcome: this.nextOutcomes.shift(),
+      source: source ?? undefined,
+    };
     this.queue.set(id, state);
     return {
       status: 200,
@@ -148,7 +185,7 @@ export class FalFake extends FakeServer {
     };
   }
 
-  private result(state: FakeRequestState): FakeReply {
+  private async result(state: FakeRequestState): Promise<FakeReply> {
     if (state.polls <= this.pollsUntilDone)
       return { status: 400, json: { detail: "Request is still in progress" } };
     const headers = { "x-fal-request-id": state.id };
@@ -164,6 +201,39 @@ export class FalFake extends FakeServer {
               type: "content_policy_violation",
             },
           ],
+        },
+      };
+    }
+    if (KONTEXT.includes(state.endpoint)) {
+      const { width, height } = await this.picture(state);
+      return {
+        status: 200,
+        headers,
+        json: {
+          images: [{ url: `${this.url}/files/${state.id}.png`, width, height, content_type: "image/png" }],
+          timings: { inference: 2.1 },
+          seed: state.input.seed ?? 1,
+          has_nsfw_concepts: [state.outcome?.kind === "nsfw"],
+          prompt: state.input.prompt,
+        },
+      };
+    }
+    if (UPSCALERS.includes(state.endpoint)) {
+      const { png, width, height } = await this.picture(state);
+      return {
+        status: 200,
+        headers,
+        json: {
+          image: {
+            url: `${this.url}/files/${state.id}.png`,
+            width,
+            height,
+            content_type: "image/png",
+            file_name: "upscaled.png",
+            file_size: png.length,
+          },
+          seed: state.input.seed ?? 1,
+          timings: { inference: 3.4 },
         },
       };
     }
@@ -195,9 +265,48 @@ export class FalFake extends FakeServer {
     };
   }
 
+  /**
+   * The output of an edit or upscale: Kontext answers ~1 MP (sides multiples of 32) at the
+   * requested aspect ratio (the input's when none is given) with the input's hues rotated by a hash
+   * of the prompt; Clarity resizes the input by `upscale_factor`. An http(s) `image_url` (which the
+   * fake cannot fetch) stands for a 1024×768 picture.
+   */
+  private picture(state: FakeRequestState): Promise<{ png: Buffer; width: number; height: number }> {
+    state.picture ??= (async () => {
+      const source = state.source ?? (await fakePng(1024, 768, 5));
+      const meta = await sharp(source).metadata();
+      let width: number;
+      let height: number;
+      let image = sharp(source).removeAlpha();
+      if (KONTEXT.includes(state.endpoint)) {
+        const ratio = state.input.aspect_ratio
+          ? String(state.input.aspect_ratio)
+              .split(":")
+              .map(Number)
+              .reduce((w, h) => w / h)
+          : meta.width! / meta.height!;
+        width = Math.round(Math.sqrt(1e6 * ratio) / 32) * 32;
+        height = Math.round(Math.sqrt(1e6 / ratio) / 32) * 32;
+        image = image
+          .resize(width, height, { fit: "cover" })
+          .modulate({ hue: 90 + (hash32(String(state.input.prompt)) % 180) });
+      } else {
+        const factor = Number(state.input.upscale_factor ?? 2);
+        width = Math.round(meta.width! * factor);
+        height = Math.round(meta.height! * factor);
+        image = image.resize(width, height, { fit: "fill" });
+      }
+      return { png: await image.png().toBuffer(), width, height };
+    })();
+    return state.picture;
+  }
+
   private async file(id: string): Promise<FakeReply> {
     const state = this.queue.get(id);
     if (!state) return { status: 404, body: "Not Found" };
+    if (KONTEXT.includes(state.endpoint) || UPSCALERS.includes(state.endpoint)) {
+      return { status: 200, headers: { "content-type": "image/png" }, body: (await this.picture(state)).png };
+    }
     if (FLUX.includes(state.endpoint)) {
       const { width, height } = fluxSize(state.input.image_size);
       return { status: 200, headers: { "content-type": "image/png" }, body: await fakePng(width, height, 3) };
@@ -291,6 +400,110 @@ function klingProblems(input: Record<string, unknown>): DetailItem[] {
       loc: ["body", "duration"],
       msg: "value is not a valid enumeration member; permitted: '5', '10'",
       type: "type_error.enum",
+    });
+  }
+  return problems;
+}
+
+/** Problems of a value that must be one of `values` (compared as given: "2" is not 2). */
+function enumProblem(
+  input: Record<string, unknown>,
+  field: string,
+  values: readonly unknown[],
+): DetailItem[] {
+  const value = input[field];
+  if (value === undefined || values.includes(value)) return [];
+  const permitted = values.map((v) => (typeof v === "string" ? `'${v}'` : String(v))).join(", ");
+  return [
+    {
+      loc: ["body", field],
+      msg: `value is not a valid enumeration member; permitted: ${permitted}`,
+      type: "type_error.enum",
+    },
+  ];
+}
+
+/** Problems of an optional number that must lie in [min, max] (an integer when `integer`). */
+function rangeProblem(
+  input: Record<string, unknown>,
+  field: string,
+  min: number,
+  max: number,
+  integer = false,
+): DetailItem[] {
+  const value = input[field];
+  if (value === undefined) return [];
+  const ok = typeof value === "number" && (integer ? Number.isInteger(value) : Number.isFinite(value));
+  if (ok && value >= min && value <= max) return [];
+  return [
+    {
+      loc: ["body", field],
+      msg: `ensure this value is ${integer ? "an integer " : ""}between ${min} and ${max}`,
+      type: "value_error.number",
+    },
+  ];
+}
+
+/** `image_url`: required; an http(s) URL or an image data URI (decoding is checked on submit). */
+function imageUrlProblem(input: Record<string, unknown>): DetailItem[] {
+  const image = input.image_url;
+  if (image === undefined)
+    return [{ loc: ["body", "image_url"], msg: "field required", type: "value_error.missing" }];
+  if (
+    typeof image !== "string" ||
+    !(/^https?:\/\//.test(image) || /^data:image\/(png|jpeg|webp);base64,/.test(image))
+  ) {
+    return [{ loc: ["body", "image_url"], msg: "must be a URL or an image data URI", type: "value_error" }];
+  }
+  return [];
+}
+
+/** The bytes of a data-URI `image_url` that sharp decodes; undefined for URLs; null when it does not decode. */
+async function decodeImageUrl(url: string): Promise<Buffer | undefined | null> {
+  const match = /^data:image\/(?:png|jpeg|webp);base64,(.*)$/s.exec(url);
+  if (!match) return undefined;
+  const bytes = Buffer.from(match[1]!, "base64");
+  try {
+    await sharp(bytes).metadata();
+    return bytes;
+  } catch {
+    return null;
+  }
+}
+
+/** FLUX.1 Kontext edit input (fal-js `FluxKontextInput`; https://fal.ai/models/fal-ai/flux-pro/kontext/api). */
+function kontextProblems(input: Record<string, unknown>): DetailItem[] {
+  const problems: DetailItem[] = [];
+  if (typeof input.prompt !== "string" || input.prompt.trim() === "")
+    problems.push({ loc: ["body", "prompt"], msg: "field required", type: "value_error.missing" });
+  problems.push(
+    ...imageUrlProblem(input),
+    ...enumProblem(input, "aspect_ratio", KONTEXT_ASPECT_RATIOS),
+    ...enumProblem(input, "output_format", ["jpeg", "png"]),
+    ...enumProblem(input, "safety_tolerance", ["1", "2", "3", "4", "5", "6"]),
+    ...rangeProblem(input, "num_images", 1, 4, true),
+    ...rangeProblem(input, "guidance_scale", 1, 20),
+    ...rangeProblem(input, "seed", 0, 2 ** 32 - 1, true),
+  );
+  return problems;
+}
+
+/** Clarity upscaler input (fal-js `ClarityUpscalerInput`; https://fal.ai/models/fal-ai/clarity-upscaler/api). */
+function upscalerProblems(input: Record<string, unknown>): DetailItem[] {
+  const problems = [
+    ...imageUrlProblem(input),
+    ...rangeProblem(input, "upscale_factor", 1, 4),
+    ...rangeProblem(input, "creativity", 0, 1),
+    ...rangeProblem(input, "resemblance", 0, 1),
+    ...rangeProblem(input, "num_inference_steps", 4, 50, true),
+  ];
+  if (input.prompt !== undefined && typeof input.prompt !== "string")
+    problems.push({ loc: ["body", "prompt"], msg: "str type expected", type: "type_error.str" });
+  if (input.enable_safety_checker !== undefined && typeof input.enable_safety_checker !== "boolean") {
+    problems.push({
+      loc: ["body", "enable_safety_checker"],
+      msg: "value could not be parsed to a boolean",
+      type: "type_error.bool",
     });
   }
   return problems;

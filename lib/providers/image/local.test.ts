@@ -1,6 +1,14 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { captionBand, createLocalImage, escapeXml, renderLocalImage } from "./local";
+import {
+  captionBand,
+  createLocalImage,
+  editLocalImage,
+  escapeXml,
+  localEditOf,
+  renderLocalImage,
+  upscaleLocalImage,
+} from "./local";
 
 async function raw(png: Buffer) {
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
@@ -107,5 +115,59 @@ describe("local image provider", () => {
     await expect(renderLocalImage({ ...base, width: 0, height: 720 })).rejects.toThrow(RangeError);
     await expect(renderLocalImage({ ...base, width: 1280.5, height: 720 })).rejects.toThrow(RangeError);
     await expect(renderLocalImage({ ...base, width: 1280, height: 5000 })).rejects.toThrow(/height must be/);
+  });
+});
+
+describe("local image edits and upscales", () => {
+  const size = { width: 640, height: 360 };
+
+  it("applies a named colour visibly, writes the instruction at the top, and is deterministic", async () => {
+    const image = createLocalImage();
+    const source = await renderLocalImage({ ...base, ...size });
+    const edit = { image: source, instruction: "make the sky red", ...size, seed: 1 };
+    const edited = await image.editImage!(edit);
+    const meta = await sharp(edited).metadata();
+    expect([meta.format, meta.width, meta.height, meta.channels]).toEqual(["png", 640, 360, 3]);
+    expect(await image.editImage!(edit)).toEqual(edited);
+    expect(await meanAbsDiff(source, edited)).toBeGreaterThan(10);
+    // Red dominates the edited picture's mean colour (the source's hue is unrelated).
+    const { channels } = await sharp(edited).stats();
+    expect(channels[0]!.mean).toBeGreaterThan(channels[1]!.mean);
+    expect(channels[0]!.mean).toBeGreaterThan(channels[2]!.mean);
+    // The instruction band sits at the top, mirroring the caption band.
+    const band = captionBand("✎ make the sky red", size.width, size.height)!;
+    const top = size.height - (band.top + band.height);
+    expect(await whitePixels(edited, top, top + band.height)).toBeGreaterThan(200);
+  });
+
+  it("maps instructions to changes", () => {
+    expect(localEditOf("Сделай небо синим", 1)).toEqual({ kind: "tint", colour: "#2060d8" });
+    expect(localEditOf("make it night", 1)).toEqual({ kind: "brightness", factor: 0.5 });
+    expect(localEditOf("black and white please", 1)).toEqual({ kind: "greyscale" });
+    const other = localEditOf("add a lighthouse", 1);
+    expect(other.kind === "hue" || other.kind === "brightness").toBe(true);
+    expect(localEditOf("add a cat", 1)).toEqual(localEditOf("add a cat", 1));
+  });
+
+  it("upscales with Lanczos to round(side × scale) and validates the factor", async () => {
+    const source = await renderLocalImage({ ...base, ...size });
+    const up = await upscaleLocalImage({ image: source, scale: 1.5 });
+    const meta = await sharp(up).metadata();
+    expect([meta.width, meta.height]).toEqual([960, 540]);
+    await expect(upscaleLocalImage({ image: source, scale: 1 })).rejects.toThrow(RangeError);
+    await expect(upscaleLocalImage({ image: source, scale: 4.5 })).rejects.toThrow(RangeError);
+    await expect(
+      upscaleLocalImage({ image: await renderLocalImage({ ...base, width: 2048, height: 64 }), scale: 3 }),
+    ).rejects.toThrow(/width must be/);
+  });
+
+  it("rejects blank and overlong instructions", async () => {
+    const source = await renderLocalImage({ ...base, ...size });
+    await expect(editLocalImage({ image: source, instruction: " ", ...size, seed: 1 })).rejects.toThrow(
+      RangeError,
+    );
+    await expect(
+      editLocalImage({ image: source, instruction: "x".repeat(501), ...size, seed: 1 }),
+    ).rejects.toThrow(/1 to 500 characters/);
   });
 });

@@ -1,15 +1,16 @@
 /**
  * Local, offline image provider: draws an abstract landscape from a hash of the prompt and seed
  * (SVG rendered by sharp/librsvg) and the caption in a readable band in the lower title-safe area.
+ * It also edits (a deterministic recolouring the instruction names, with the instruction written
+ * in a band at the top) and upscales (Lanczos), so the whole image editor works offline.
  */
 import sharp from "sharp";
 import { createRng, hash32, type Rng } from "../random";
+import { upscaledSize, validateEdit, validateImageSize } from "./fit";
 import { ensureCaptionFonts } from "./fonts";
-import type { ImageProvider, RenderImageInput } from "./types";
+import type { EditImageInput, ImageProvider, RenderImageInput, UpscaleImageInput } from "./types";
 
-/** Smallest and largest accepted image side, in px. */
-export const MIN_IMAGE_SIDE = 16;
-export const MAX_IMAGE_SIDE = 4096;
+export { MAX_IMAGE_SIDE, MIN_IMAGE_SIDE } from "./types";
 
 /** Font stack of the caption; DejaVu Sans (Debian `fonts-dejavu-core`) covers Latin and Cyrillic. */
 export const CAPTION_FONT_FAMILY = "'DejaVu Sans', 'Noto Sans', 'Liberation Sans', Arial, sans-serif";
@@ -216,29 +217,24 @@ export function sceneSvg(input: RenderImageInput): string {
   }
 
   const band = captionBand(caption, w, h);
-  if (band) {
-    parts.push(
-      `<rect x="0" y="${band.top}" width="${w}" height="${band.height}" fill="rgba(0,0,0,${BAND_OPACITY})"/>`,
-    );
-    const lineHeight = band.fontSize * 1.3;
-    const firstBaseline =
-      band.top + band.height / 2 - ((band.lines.length - 1) * lineHeight) / 2 + band.fontSize * 0.36;
-    band.lines.forEach((line, i) => {
-      parts.push(
-        `<text x="${n(w / 2)}" y="${n(firstBaseline + i * lineHeight)}" font-family="${CAPTION_FONT_FAMILY}" ` +
-          `font-size="${band.fontSize}" font-weight="bold" fill="#ffffff" text-anchor="middle">${escapeXml(line)}</text>`,
-      );
-    });
-  }
+  if (band) parts.push(bandSvg(band, w));
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">${parts.join("")}</svg>`;
 }
 
-function validateSide(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < MIN_IMAGE_SIDE || value > MAX_IMAGE_SIDE) {
-    throw new RangeError(
-      `${name} must be an integer from ${MIN_IMAGE_SIDE} to ${MAX_IMAGE_SIDE} px, got ${value}`,
-    );
-  }
+/** A caption band (dark full-width strip, centred bold white lines) as SVG elements. */
+function bandSvg(band: CaptionBand, width: number): string {
+  const lineHeight = band.fontSize * 1.3;
+  const firstBaseline =
+    band.top + band.height / 2 - ((band.lines.length - 1) * lineHeight) / 2 + band.fontSize * 0.36;
+  const lines = band.lines.map(
+    (line, i) =>
+      `<text x="${n(width / 2)}" y="${n(firstBaseline + i * lineHeight)}" font-family="${CAPTION_FONT_FAMILY}" ` +
+      `font-size="${band.fontSize}" font-weight="bold" fill="#ffffff" text-anchor="middle">${escapeXml(line)}</text>`,
+  );
+  return (
+    `<rect x="0" y="${band.top}" width="${width}" height="${band.height}" fill="rgba(0,0,0,${BAND_OPACITY})"/>` +
+    lines.join("")
+  );
 }
 
 /**
@@ -249,8 +245,7 @@ function validateSide(name: string, value: number): void {
  */
 export async function renderLocalImage(input: RenderImageInput): Promise<Buffer> {
   ensureCaptionFonts();
-  validateSide("width", input.width);
-  validateSide("height", input.height);
+  validateImageSize(input.width, input.height);
   if (typeof input.seed === "number" && !Number.isFinite(input.seed))
     throw new RangeError(`seed must be a finite number, got ${input.seed}`);
   const svg = sceneSvg(input);
@@ -261,7 +256,93 @@ export async function renderLocalImage(input: RenderImageInput): Promise<Buffer>
     .toBuffer();
 }
 
-/** Creates the local image provider (`name: "local"`). */
+/**
+ * Colours an instruction can name (English and Russian word stems), as sharp `tint` colours: the
+ * picture keeps its luminance and takes the colour's chroma.
+ */
+const EDIT_COLOURS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/\b(red|crimson|scarlet)|красн/iu, "#d42020"],
+  [/\borange|оранж/iu, "#e8801a"],
+  [/\b(yellow|golden|gold)|жёлт|желт|золот/iu, "#e8c820"],
+  [/\bgreen|зелён|зелен/iu, "#25a040"],
+  [/\b(blue|azure)|син|голуб/iu, "#2060d8"],
+  [/\b(purple|violet)|фиолет|пурпур/iu, "#8040c8"],
+  [/\bpink|розов/iu, "#e060a0"],
+];
+
+/** How the local editor changes a picture for an instruction (see `editLocalImage`). */
+export type LocalEdit =
+  | { kind: "tint"; colour: string }
+  | { kind: "brightness"; factor: number }
+  | { kind: "greyscale" }
+  | { kind: "hue"; degrees: number };
+
+/**
+ * The change the local editor applies for an instruction: a named colour tints the picture;
+ * night/dark words darken it, day/bright words brighten it, black-and-white words drop its colour;
+ * anything else rotates its hues by 60–300° (from a hash of the instruction and seed).
+ */
+export function localEditOf(instruction: string, seed: number | string): LocalEdit {
+  if (/black and white|black & white|gr[ae]yscale|monochrome|чёрно-бел|черно-бел/iu.test(instruction))
+    return { kind: "greyscale" };
+  const colour = EDIT_COLOURS.find(([pattern]) => pattern.test(instruction));
+  if (colour) return { kind: "tint", colour: colour[1] };
+  if (/\b(night|dark|darker|evening)|ноч|темн|тёмн|вечер/iu.test(instruction))
+    return { kind: "brightness", factor: 0.5 };
+  if (/\b(day|bright|brighter|sunny|light)|днём|днем|ярч|светл|солн/iu.test(instruction))
+    return { kind: "brightness", factor: 1.4 };
+  return { kind: "hue", degrees: 60 + (hash32("edit", instruction, seed) % 241) };
+}
+
+/**
+ * Edits a picture offline, deterministically: it is fitted to `width × height`, changed as
+ * `localEditOf` says, and the instruction is written in a band mirroring the caption band at the
+ * top, so the edit is visible whatever it asked for.
+ * @returns an RGB PNG of exactly `width × height` px.
+ * @throws RangeError on invalid sizes or instructions (see `validateEdit`); Error from sharp when
+ *   the image cannot be decoded.
+ */
+export async function editLocalImage(input: EditImageInput): Promise<Buffer> {
+  ensureCaptionFonts();
+  const instruction = validateEdit(input);
+  const { width: w, height: h } = input;
+  let picture = sharp(input.image).resize(w, h, { fit: "cover", position: "centre" }).removeAlpha();
+  const edit = localEditOf(instruction, input.seed);
+  if (edit.kind === "tint") picture = picture.tint(edit.colour);
+  else if (edit.kind === "greyscale") picture = picture.greyscale();
+  else if (edit.kind === "brightness") picture = picture.modulate({ brightness: edit.factor });
+  else picture = picture.modulate({ hue: edit.degrees });
+  const changed = await picture.toColourspace("srgb").png().toBuffer();
+  const band = captionBand(`✎ ${instruction}`, w, h)!;
+  const top = h - (band.top + band.height);
+  const overlay = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${bandSvg({ ...band, top }, w)}</svg>`;
+  return sharp(changed)
+    .composite([{ input: Buffer.from(overlay), top: 0, left: 0 }])
+    .removeAlpha()
+    .png({ compressionLevel: 6 })
+    .toBuffer();
+}
+
+/**
+ * Upscales offline with sharp's Lanczos-3 kernel.
+ * @returns an RGB PNG of round(width × scale) × round(height × scale) px.
+ * @throws RangeError for a scale outside (1, 4] or a result above MAX_IMAGE_SIDE.
+ */
+export async function upscaleLocalImage(input: UpscaleImageInput): Promise<Buffer> {
+  const { width, height } = await upscaledSize(input);
+  return sharp(input.image)
+    .resize(width, height, { fit: "fill", kernel: "lanczos3" })
+    .removeAlpha()
+    .png({ compressionLevel: 6 })
+    .toBuffer();
+}
+
+/** Creates the local image provider (`name: "local"`): render, edit and upscale. */
 export function createLocalImage(): ImageProvider {
-  return { name: "local", renderImage: renderLocalImage };
+  return {
+    name: "local",
+    renderImage: renderLocalImage,
+    editImage: editLocalImage,
+    upscaleImage: upscaleLocalImage,
+  };
 }
