@@ -34,13 +34,23 @@ export const jobCompleted = eventType("video/job.completed", {
   schema: z.object({ ...jobRef, assetId: z.string().uuid() }),
 });
 
-/** The user asked for a new take of one segment's image or clip (at the matching gate). */
+/**
+ * The user asked for a new take of one segment's image or clip (at the matching gate), or — with
+ * `edit` — for an instruction edit of its current image (target "image").
+ */
 export const segmentRegenerationRequested = eventType("video/segment.regeneration.requested", {
   schema: z.object({
     ...jobRef,
     index: z.number().int().min(0).describe("0-based segment index"),
     target: z.enum(["image", "clip"]),
     variation: z.number().int().min(1).optional().describe("The new take's number (its credit reservation)"),
+    edit: z
+      .object({
+        instruction: z.string().min(1).max(500).describe('What to change, e.g. "make the sky red"'),
+        sourceAssetId: z.string().uuid().describe("The image asset the edit starts from"),
+      })
+      .optional()
+      .describe("Present for an instruction edit instead of a new take"),
   }),
 });
 

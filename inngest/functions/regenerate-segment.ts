@@ -1,11 +1,13 @@
 /**
  * regenerate-segment: renders a new take of one segment's image or clip after
- * `requestRegeneration` put it back to pending with a new variation. An image is one step; a clip
- * is submitted and polled durably (clip-polling.ts). Every step is idempotent.
+ * `requestRegeneration` put it back to pending with a new variation, or edits its image as an
+ * instruction says (`requestImageEdit`: the event's `edit`). An image is one step
+ * (`regenerate-image` / `edit-image`); a clip is submitted and polled durably (clip-polling.ts).
+ * Every step is idempotent and settles the take's credit reservation.
  */
 import { getRuntime, type Runtime } from "@/lib/runtime";
 import { settleRegeneration } from "@/lib/studio/billing";
-import { markSegmentFailed, renderImageStage, runSegmentStage } from "@/lib/studio/pipeline";
+import { editImageStage, markSegmentFailed, renderImageStage, runSegmentStage } from "@/lib/studio/pipeline";
 import { inngest } from "../client";
 import { jobCancelled, segmentRegenerationRequested } from "../events";
 import { animateClipDurably } from "./clip-polling";
@@ -29,7 +31,7 @@ export const regenerateSegment = inngest.createFunction(
     },
   },
   async ({ event, step }) => {
-    const { jobId, index, target, variation } = event.data;
+    const { jobId, index, target, variation, edit } = event.data;
     const settle = async (rt: Runtime, id: string | null) => {
       if (variation) {
         await settleRegeneration(rt.dbHandle.db, { jobId, target, index, variation, succeeded: id !== null });
@@ -46,9 +48,11 @@ export const regenerateSegment = inngest.createFunction(
       });
       return { jobId, index, target, assetId };
     }
-    const assetId = await step.run(`regenerate-${target}`, async () => {
+    const assetId = await step.run(edit ? "edit-image" : `regenerate-${target}`, async () => {
       const rt = await getRuntime();
-      const id = await runSegmentStage(rt, jobId, index, target, () => renderImageStage(rt, jobId, index));
+      const id = await runSegmentStage(rt, jobId, index, target, () =>
+        edit ? editImageStage(rt, jobId, index, edit) : renderImageStage(rt, jobId, index),
+      );
       await settle(rt, id);
       return id;
     });

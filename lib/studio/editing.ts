@@ -15,6 +15,7 @@ import type { Db } from "@/lib/db";
 import { approvals, assets, type Gate, type Job, jobs, type Segment, segments } from "@/lib/db/schema";
 import { AppError } from "@/lib/errors";
 import { profileForAspect } from "@/lib/media/profile";
+import { MAX_INSTRUCTION_CHARS } from "@/lib/providers/image/types";
 import type { BlobStore } from "@/lib/storage";
 import { CAPTION_MAX_CHARS } from "@/lib/storyboard/captions";
 import { splitScript } from "@/lib/storyboard/split";
@@ -28,6 +29,7 @@ import {
   recordJobEvent,
   requestRegeneration,
   type StudioDeps,
+  startSegmentTake,
 } from "./jobs";
 import { describeZodError, MAX_SCRIPT_CHARS } from "./schemas";
 
@@ -113,6 +115,17 @@ export const RegenerateInputSchema = z.object({
 });
 /** `{ target: "image" | "clip", prompt? }`. */
 export type RegenerateInput = z.input<typeof RegenerateInputSchema>;
+
+/** An instruction edit of a segment's image: `{ instruction }`, 1–500 characters after trimming. */
+export const ImageEditInputSchema = z.object({
+  instruction: z
+    .string({ error: "instruction must be a string" })
+    .trim()
+    .min(1, "The instruction is empty")
+    .max(MAX_INSTRUCTION_CHARS, `The instruction is longer than ${MAX_INSTRUCTION_CHARS} characters`),
+});
+/** `{ instruction }`. */
+export type ImageEditInput = z.input<typeof ImageEditInputSchema>;
 
 /** The result of a segment edit: the new script (script gate) or the updated segment row. */
 export type SegmentEditResult = { kind: "script"; script: Script } | { kind: "segment"; segment: Segment };
@@ -398,6 +411,39 @@ export async function regenerateSegmentMedia(
       .where(eq(segments.id, segment.id));
   }
   return requestRegeneration(deps, jobId, index, target, actor, ownerId);
+}
+
+/**
+ * Asks for an instruction edit of a segment's image ("make the sky red") while the job waits,
+ * unapproved, at the images gate — the same rules as a regeneration: the segment goes back to
+ * pending (keeping its picture until the edit replaces it), one segment's image price is reserved
+ * (captured when the edited image is ready, released when the edit fails), and
+ * `regenerate-segment` runs the image provider's `editImage` on the current picture.
+ * @param input `{ instruction }` (ImageEditInputSchema).
+ * @returns the new variation number.
+ * @throws AppError("bad_input") for an invalid instruction or index; AppError("not_found") for
+ *   unknown and foreign jobs; AppError("conflict") outside an open images gate, while the segment
+ *   is being regenerated, or when it has no finished image; InsufficientCreditsError (402).
+ */
+export async function requestImageEdit(
+  deps: StudioDeps,
+  jobId: string,
+  index: number,
+  input: ImageEditInput,
+  actor: string,
+  ownerId: string,
+): Promise<number> {
+  const { instruction } = parseInput(ImageEditInputSchema, input);
+  const { job, gate } = await loadOpenGate(deps.db, jobId, ownerId);
+  if (gate !== "images") {
+    throw new AppError("conflict", "An image can be edited only while the job waits for images approval");
+  }
+  const segment = await loadSegment(deps.db, job, index);
+  if (segment.imageStatus === "pending")
+    throw new AppError("conflict", `Segment ${index + 1} is being regenerated: wait for it to finish`);
+  if (segment.imageStatus !== "ready" || !segment.imageAssetId)
+    throw new AppError("conflict", `Segment ${index + 1} has no finished image to edit: regenerate it`);
+  return startSegmentTake(deps, job, index, "image", actor, { instruction });
 }
 
 /** Image formats accepted for upload, by the name sharp reports. */

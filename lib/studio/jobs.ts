@@ -3,7 +3,7 @@
  * the database and an event sender (`inngest.send` in the app) as parameters.
  */
 import { randomBytes } from "node:crypto";
-import { and, asc, desc, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, notInArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import {
   balance,
@@ -435,16 +435,49 @@ export async function requestRegeneration(
       `Segment ${index + 1} does not exist: the job has ${job.segmentCount} segments`,
     );
   }
+  return startSegmentTake(deps, job, index, target, actor);
+}
+
+/** An instruction edit of a segment's current image, as `startSegmentTake` takes it. */
+export interface ImageEditTake {
+  /** The user's instruction, trimmed, 1–500 characters. */
+  instruction: string;
+}
+
+/**
+ * Starts a new take of one segment's image or clip — a regeneration, or with `edit` an instruction
+ * edit of the current image — for a job the caller has checked (owner, gate, index): in one
+ * transaction the segment goes `pending` with its variation bumped, one segment's price is
+ * reserved under `regenerationCreditKey` and a "regeneration" job event is recorded; then
+ * `video/segment.regeneration.requested` is sent (with `edit: { instruction, sourceAssetId }` for
+ * an edit). A regeneration forgets the old media; an edit keeps the image it starts from as the
+ * segment's image, so a failed edit still shows it.
+ * @throws AppError("conflict") when the segment is already being regenerated (or, for an edit, has
+ *   no finished image); InsufficientCreditsError (402) — the segment is left as it was.
+ * @throws whatever the event sender throws; the reservation is released and the segment marked
+ *   failed ("could not start").
+ * @returns the new variation number.
+ */
+export async function startSegmentTake(
+  deps: StudioDeps,
+  job: Job,
+  index: number,
+  target: RegenerationTarget,
+  actor: string,
+  edit?: ImageEditTake,
+): Promise<number> {
+  const jobId = job.id;
   const { prices } = studioPolicy(deps);
   const price = target === "image" ? prices.imagePerSegment : prices.clipPerSegment;
-  const variation = await deps.db.transaction(async (tx) => {
+  const editing = edit !== undefined && target === "image";
+  const { variation, sourceAssetId } = await deps.db.transaction(async (tx) => {
     const [segment] = await tx
       .update(segments)
       .set(
         target === "image"
           ? {
               imageStatus: "pending",
-              imageAssetId: null,
+              ...(editing ? {} : { imageAssetId: null }),
               imageVariation: sql`${segments.imageVariation} + 1`,
             }
           : { clipStatus: "pending", clipAssetId: null, clipVariation: sql`${segments.clipVariation} + 1` },
@@ -453,11 +486,20 @@ export async function requestRegeneration(
         and(
           eq(segments.jobId, jobId),
           eq(segments.index, index),
-          inArray(target === "image" ? segments.imageStatus : segments.clipStatus, ["ready", "failed"]),
+          editing
+            ? and(eq(segments.imageStatus, "ready"), isNotNull(segments.imageAssetId))
+            : inArray(target === "image" ? segments.imageStatus : segments.clipStatus, ["ready", "failed"]),
         ),
       )
       .returning();
-    if (!segment) throw new AppError("conflict", `Segment ${index + 1} is already being regenerated`);
+    if (!segment) {
+      throw new AppError(
+        "conflict",
+        editing
+          ? `Segment ${index + 1} has no finished image to edit`
+          : `Segment ${index + 1} is already being regenerated`,
+      );
+    }
     const taken = target === "image" ? segment.imageVariation : segment.clipVariation;
     if (price > 0) {
       await reserve(tx, {
@@ -467,24 +509,38 @@ export async function requestRegeneration(
         key: regenerationCreditKey(jobId, target, index, taken),
       });
     }
-    await recordJobEvent(tx, jobId, "regeneration", { index, target, variation: taken, actor });
-    return taken;
+    const source = editing ? segment.imageAssetId! : undefined;
+    await recordJobEvent(tx, jobId, "regeneration", {
+      index,
+      target,
+      variation: taken,
+      actor,
+      ...(editing ? { instruction: edit.instruction, sourceAssetId: source } : {}),
+    });
+    return { variation: taken, sourceAssetId: source };
   });
   try {
     await deps.sendEvent({
       name: "video/segment.regeneration.requested",
-      data: { jobId, index, target, variation },
-      id: `regenerate-${jobId}-${index}-${target}-${variation}`,
+      data: {
+        jobId,
+        index,
+        target,
+        variation,
+        ...(editing ? { edit: { instruction: edit.instruction, sourceAssetId } } : {}),
+      },
+      id: `${editing ? "edit" : "regenerate"}-${jobId}-${index}-${target}-${variation}`,
     });
   } catch (err) {
     const reservationKey = regenerationCreditKey(jobId, target, index, variation);
     if (price > 0) await release(deps.db, { reservationKey, key: "not-started" });
+    const reason = `The ${editing ? "edit" : "regeneration"} could not start: try again`;
     await deps.db
       .update(segments)
       .set(
         target === "image"
-          ? { imageStatus: "failed", imageError: "The regeneration could not start: try again" }
-          : { clipStatus: "failed", clipError: "The regeneration could not start: try again" },
+          ? { imageStatus: "failed", imageError: reason }
+          : { clipStatus: "failed", clipError: reason },
       )
       .where(and(eq(segments.jobId, jobId), eq(segments.index, index)));
     throw err;

@@ -320,6 +320,74 @@ export async function renderImageStage(rt: Runtime, jobId: string, index: number
   return asset.id;
 }
 
+/** What an instruction edit starts from (the `edit` of `video/segment.regeneration.requested`). */
+export interface ImageEdit {
+  /** The user's instruction, e.g. "make the sky red". */
+  instruction: string;
+  /** The image asset being edited (the segment's image when the edit was asked for). */
+  sourceAssetId: string;
+}
+
+/**
+ * Stage 3b (per segment, on request): edits the segment's image as the instruction says with the
+ * image provider's `editImage`, at the job's frame size, and makes the result the segment's image.
+ * Idempotent: a segment that is ready again returns its image; the result is cached by provider,
+ * model, source image, instruction, size and variation.
+ * @returns the new image asset id.
+ * @throws ProviderError("invalid") when the image provider cannot edit (KADR_IMAGE=openai/runway),
+ *   so `runSegmentStage` marks the segment failed with that reason; provider errors otherwise.
+ */
+export async function editImageStage(
+  rt: Runtime,
+  jobId: string,
+  index: number,
+  edit: ImageEdit,
+): Promise<string> {
+  const db = dbOf(rt);
+  const segment = await loadSegment(db, jobId, index);
+  if (segment.imageStatus === "ready" && segment.imageAssetId) return segment.imageAssetId;
+  const job = await getJob(db, jobId);
+  const { width, height } = profileForAspect(job.aspect);
+  const provider = withSpend(rt.providers.image, { db, stage: "image", jobId, segmentIndex: index });
+  if (typeof provider.editImage !== "function") {
+    throw new ProviderError({
+      kind: "invalid",
+      provider: provider.name,
+      reason: "this image provider cannot edit pictures (KADR_IMAGE=local or fal can)",
+    });
+  }
+  const source = await loadAsset(db, edit.sourceAssetId);
+  const request = {
+    instruction: edit.instruction,
+    width,
+    height,
+    seed: `${source.sha256}#${edit.instruction}#${segment.imageVariation}`,
+  };
+  const cacheKey = cacheKeyOf({
+    kind: "image-edit",
+    provider: provider.name,
+    model: provider.model ?? null,
+    source: source.sha256,
+    ...request,
+  });
+  const asset =
+    (await findCachedAsset(db, cacheKey)) ??
+    (await storeAsset(
+      rt,
+      await provider.editImage({
+        ...request,
+        image: await fs.promises.readFile(await rt.store.localPath(source.storageKey)),
+      }),
+      { kind: "image", mime: "image/png", ext: "png", provider: provider.name, cacheKey, width, height },
+    ));
+  await db
+    .update(segments)
+    .set({ imageAssetId: asset.id, imageStatus: "ready", imageError: null, updatedAt: new Date() })
+    .where(eq(segments.id, segment.id));
+  await recordJobEvent(db, jobId, "progress", { stage: "images", index, edit: edit.instruction });
+  return asset.id;
+}
+
 /**
  * The cache key of a segment's clip: the provider, the source image's sha256, the motion prompt, the
  * clip variation, the length in seconds and the job's profile. Shared by the blocking

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { sign } from "@tma.js/init-data-node";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GET as getMedia } from "@/app/api/media/[...key]/route";
@@ -17,6 +17,7 @@ import { POST as postApprove } from "@/app/api/v1/jobs/[id]/approve/route";
 import { GET as getEvents } from "@/app/api/v1/jobs/[id]/events/route";
 import { GET as getJob } from "@/app/api/v1/jobs/[id]/route";
 import { PATCH as patchScript } from "@/app/api/v1/jobs/[id]/script/route";
+import { POST as postEdit } from "@/app/api/v1/jobs/[id]/segments/[index]/edit/route";
 import { POST as postImage } from "@/app/api/v1/jobs/[id]/segments/[index]/image/route";
 import { POST as postRegenerate } from "@/app/api/v1/jobs/[id]/segments/[index]/regenerate/route";
 import { PATCH as patchSegment } from "@/app/api/v1/jobs/[id]/segments/[index]/route";
@@ -391,6 +392,94 @@ describe("editing routes", () => {
     );
     return job.id;
   }
+
+  it("asks for an instruction edit of an image: 202, 422 bad instruction, 404 other user's job, 409 wrong stage", async () => {
+    telegramMode();
+    const id = await jobAtImagesGate(1001);
+    const auth = `tma ${initDataFor(1001)}`;
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: "#357" } })
+      .png()
+      .toBuffer();
+    const blob = await runtime.store.putBuffer(png, "image", "png");
+    const [asset] = await handle.db
+      .insert(assets)
+      .values({
+        kind: "image",
+        storageKey: blob.key,
+        sha256: blob.sha256,
+        mime: "image/png",
+        bytes: blob.bytes,
+        provider: "t",
+      })
+      .returning();
+    await handle.db
+      .update(segments)
+      .set({ imageAssetId: asset!.id })
+      .where(and(eq(segments.jobId, id), eq(segments.index, 1)));
+    const edit = (index: number, body: unknown, as = auth, jobId = id) =>
+      call(postEdit, `/api/v1/jobs/${jobId}/segments/${index}/edit`, {
+        method: "POST",
+        auth: as,
+        params: { id: jobId, index: String(index) },
+        body: JSON.stringify(body),
+      });
+
+    const accepted = await edit(1, { instruction: "make the sky red" });
+    expect(accepted.status).toBe(202);
+    expect(await accepted.json()).toEqual({ variation: 1 });
+    expect(ingested.at(-1)).toMatchObject({
+      name: "video/segment.regeneration.requested",
+      data: {
+        jobId: id,
+        index: 1,
+        target: "image",
+        variation: 1,
+        edit: { instruction: "make the sky red", sourceAssetId: asset!.id },
+      },
+    });
+    const [segment] = await handle.db
+      .select()
+      .from(segments)
+      .where(and(eq(segments.jobId, id), eq(segments.index, 1)));
+    expect(segment).toMatchObject({ imageStatus: "pending", imageAssetId: asset!.id, imageVariation: 1 });
+
+    // Schema failures answer 422 like every route's body schema; the message names the problem.
+    const empty = await edit(0, { instruction: "   " });
+    expect(empty.status).toBe(422);
+    expect(await empty.json()).toEqual({
+      code: "bad_input",
+      message: "instruction: The instruction is empty",
+    });
+    const long = await edit(0, { instruction: "x".repeat(501) });
+    expect(long.status).toBe(422);
+    expect((await long.json()).message).toBe("instruction: The instruction is longer than 500 characters");
+    expect((await edit(0, {})).status).toBe(422);
+    const badIndex = await call(postEdit, `/api/v1/jobs/${id}/segments/x/edit`, {
+      method: "POST",
+      auth,
+      params: { id, index: "x" },
+      body: JSON.stringify({ instruction: "red" }),
+    });
+    expect(badIndex.status).toBe(400);
+
+    const stranger = await edit(1, { instruction: "mine now" }, `tma ${initDataFor(4004)}`);
+    expect(stranger.status).toBe(404);
+    expect(await stranger.json()).toEqual({ code: "not_found", message: `No job ${id}` });
+
+    // Segment 1 is being edited; segment 0 has no image yet; at the clips gate nothing can be edited.
+    expect((await edit(1, { instruction: "again" })).status).toBe(409);
+    expect(await (await edit(0, { instruction: "red" })).json()).toMatchObject({
+      code: "conflict",
+      message: "Segment 1 has no finished image to edit: regenerate it",
+    });
+    await handle.db.update(jobs).set({ status: "awaiting_clips_approval" }).where(eq(jobs.id, id));
+    const wrongStage = await edit(0, { instruction: "red" });
+    expect(wrongStage.status).toBe(409);
+    expect(await wrongStage.json()).toEqual({
+      code: "conflict",
+      message: "An image can be edited only while the job waits for images approval",
+    });
+  });
 
   it("edits a segment, asks for a new image with a new prompt, and validates input", async () => {
     telegramMode();
