@@ -3,7 +3,8 @@
 /**
  * One segment, enlarged, in a sheet over the grid (a bottom sheet on phones, a dialog on wide
  * screens): the picture or clip, its narration and caption, the prompt of the current stage, and
- * the actions of the gate — regenerate (with the edited prompt) and, for images, upload your own.
+ * the actions of the gate — regenerate (with the edited prompt) and, for images, edit the picture
+ * with an instruction ("make the sky red") or upload your own.
  * Closes with the close button, Escape or a tap outside.
  */
 import { useEffect, useId, useRef, useState } from "react";
@@ -42,10 +43,12 @@ export function SegmentSheet({ jobId, segment, aspect, mode, editable, onClose }
   const { api, haptic, setEditing } = useSurface();
   const titleId = useId();
   const promptId = useId();
+  const instructionId = useId();
   const fileInput = useRef<HTMLInputElement>(null);
   const storedPrompt = mode === "image" ? segment.imagePrompt : segment.motionPrompt;
   const [prompt, setPrompt] = useState(storedPrompt);
-  const [busy, setBusy] = useState<"regenerate" | "upload" | null>(null);
+  const [instruction, setInstruction] = useState("");
+  const [busy, setBusy] = useState<"regenerate" | "edit" | "upload" | null>(null);
   const [error, setError] = useState<string | null>(null);
   const status = mode === "image" ? segment.imageStatus : segment.clipStatus;
   const pending = status === "pending";
@@ -60,14 +63,14 @@ export function SegmentSheet({ jobId, segment, aspect, mode, editable, onClose }
     };
   }, [onClose, setEditing]);
 
-  async function run(kind: "regenerate" | "upload", action: () => Promise<unknown>) {
+  async function run(kind: "regenerate" | "edit" | "upload", action: () => Promise<unknown>) {
     setBusy(kind);
     setError(null);
     haptic("impact");
     try {
       await action();
       haptic("success");
-      if (kind === "regenerate") onClose();
+      if (kind !== "upload") onClose();
     } catch (err) {
       haptic("error");
       setError(messageOf(err));
@@ -85,6 +88,7 @@ export function SegmentSheet({ jobId, segment, aspect, mode, editable, onClose }
         prompt.trim() !== storedPrompt.trim() ? prompt.trim() : undefined,
       ),
     );
+  const edit = () => run("edit", () => api.editImage(jobId, segment.index, instruction.trim()));
   const upload = (file: File) => run("upload", () => api.uploadImage(jobId, segment.index, file));
   const saveField = (patch: Parameters<typeof api.editSegment>[2]) =>
     api.editSegment(jobId, segment.index, patch);
@@ -199,6 +203,33 @@ export function SegmentSheet({ jobId, segment, aspect, mode, editable, onClose }
                 </button>
                 {mode === "image" && (
                   <>
+                    <div className="w-full space-y-1 border-t border-line pt-3">
+                      <label htmlFor={instructionId} className="text-xs font-semibold text-muted">
+                        {t.editInstruction}
+                      </label>
+                      <div className="flex flex-wrap gap-2">
+                        <input
+                          id={instructionId}
+                          value={instruction}
+                          maxLength={500}
+                          placeholder={t.editInstructionPlaceholder}
+                          disabled={busy !== null || pending || !segment.imageUrl}
+                          onChange={(e) => setInstruction(e.target.value)}
+                          onKeyDown={(e) => e.key === "Enter" && instruction.trim() && void edit()}
+                          className={`${fieldClass} min-w-0 flex-1 disabled:opacity-70`}
+                        />
+                        <button
+                          type="button"
+                          onClick={edit}
+                          disabled={busy !== null || pending || !segment.imageUrl || !instruction.trim()}
+                          className={secondaryButton}
+                        >
+                          {busy === "edit" && <Spinner />}
+                          {busy === "edit" ? t.editing : t.editImage}
+                        </button>
+                      </div>
+                      <p className="text-xs text-muted">{t.editHint}</p>
+                    </div>
                     <button
                       type="button"
                       onClick={() => fileInput.current?.click()}

@@ -159,6 +159,9 @@ export function createApi(options: ApiOptions = {}) {
         target,
         ...(prompt ? { prompt } : {}),
       }),
+    /** Asks for an instruction edit of a segment's image ("make the sky red"). */
+    editImage: (jobId: string, index: number, instruction: string) =>
+      request<{ variation: number }>(`${jobPath(jobId)}/segments/${index}/edit`, "POST", { instruction }),
     /** Replaces a segment's image with an uploaded file. */
     uploadImage: (jobId: string, index: number, file: File) => {
       const form = new FormData();
