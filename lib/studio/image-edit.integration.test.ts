@@ -52,6 +52,15 @@ async function pixels(assetId: string): Promise<Buffer> {
   return fs.promises.readFile(await runtime.store.localPath(asset!.storageKey));
 }
 
+/** The ledger entries under a reservation key (the reservation and its settlements), oldest first. */
+function ledgerEntries(key: string) {
+  return handle.db
+    .select({ kind: creditLedger.kind, amount: creditLedger.amount })
+    .from(creditLedger)
+    .where(like(creditLedger.idempotencyKey, `${key}%`))
+    .orderBy(asc(creditLedger.id));
+}
+
 /** A job of two segments waiting at the images gate. */
 async function jobAtImagesGate(ownerId: string) {
   const job = await createJob(deps, ownerId, {
@@ -142,11 +151,7 @@ describe(`image edits with an instruction (${testDbKind()})`, () => {
 
     // Credits: one image's price reserved for the take and captured when it was ready.
     const key = regenerationCreditKey(job.id, "image", 0, 1);
-    const entries = await handle.db
-      .select({ kind: creditLedger.kind, amount: creditLedger.amount })
-      .from(creditLedger)
-      .where(like(creditLedger.idempotencyKey, `${key}%`))
-      .orderBy(asc(creditLedger.id));
+    const entries = await ledgerEntries(key);
     // A capture hands the reserved credits over (release) and books them as spent (capture).
     expect(entries).toEqual([
       { kind: "reserve", amount: -DEFAULT_PRICES.imagePerSegment },
@@ -187,11 +192,7 @@ describe(`image edits with an instruction (${testDbKind()})`, () => {
       imageAssetId: gate.segments[1]!.imageAssetId,
     });
     const key = regenerationCreditKey(job.id, "image", 1, 1);
-    const entries = await handle.db
-      .select({ kind: creditLedger.kind, amount: creditLedger.amount })
-      .from(creditLedger)
-      .where(like(creditLedger.idempotencyKey, `${key}%`))
-      .orderBy(asc(creditLedger.id));
+    const entries = await ledgerEntries(key);
     expect(entries.map((e) => e.kind)).toEqual(["reserve", "release"]);
     expect(entries.reduce((sum, e) => sum + e.amount, 0)).toBe(0);
     // A failed segment has no finished image to edit: regenerate (or upload) instead.

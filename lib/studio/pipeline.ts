@@ -28,6 +28,7 @@ import { encodeNarration, narrationCues } from "@/lib/media/narration";
 import { probeMedia } from "@/lib/media/probe";
 import { profileForAspect } from "@/lib/media/profile";
 import { timelineSeconds } from "@/lib/media/timeline";
+import type { ImageProvider } from "@/lib/providers";
 import { ProviderError, toInngestError } from "@/lib/providers/errors";
 import { withSpend } from "@/lib/providers/spend";
 import type { Runtime } from "@/lib/runtime";
@@ -285,14 +286,46 @@ function jobWorkDir(rt: Runtime, jobId: string): string {
   return dir;
 }
 
-/** Stage 3 (per segment): renders the segment's still image. @returns the image asset id. */
-export async function renderImageStage(rt: Runtime, jobId: string, index: number): Promise<string> {
+/**
+ * The start of an image stage: the segment, the job's frame size and the image provider with
+ * spend recording — or `{ done }` with the asset id when the segment's image is ready already.
+ */
+async function beginImageStage(
+  rt: Runtime,
+  jobId: string,
+  index: number,
+): Promise<
+  { done: string } | { db: Db; segment: Segment; width: number; height: number; provider: ImageProvider }
+> {
   const db = dbOf(rt);
   const segment = await loadSegment(db, jobId, index);
-  if (segment.imageStatus === "ready" && segment.imageAssetId) return segment.imageAssetId;
+  if (segment.imageStatus === "ready" && segment.imageAssetId) return { done: segment.imageAssetId };
   const job = await getJob(db, jobId);
   const { width, height } = profileForAspect(job.aspect);
   const provider = withSpend(rt.providers.image, { db, stage: "image", jobId, segmentIndex: index });
+  return { db, segment, width, height, provider };
+}
+
+/** The end of an image stage: the segment is ready with `assetId`; a progress event is recorded. */
+async function finishImageStage(
+  db: Db,
+  segment: Segment,
+  assetId: string,
+  progress: Record<string, unknown> = {},
+): Promise<string> {
+  await db
+    .update(segments)
+    .set({ imageAssetId: assetId, imageStatus: "ready", imageError: null, updatedAt: new Date() })
+    .where(eq(segments.id, segment.id));
+  await recordJobEvent(db, segment.jobId, "progress", { stage: "images", index: segment.index, ...progress });
+  return assetId;
+}
+
+/** Stage 3 (per segment): renders the segment's still image. @returns the image asset id. */
+export async function renderImageStage(rt: Runtime, jobId: string, index: number): Promise<string> {
+  const stage = await beginImageStage(rt, jobId, index);
+  if ("done" in stage) return stage.done;
+  const { db, segment, width, height, provider } = stage;
   const request = {
     prompt: segment.imagePrompt,
     caption: segment.caption,
@@ -312,12 +345,7 @@ export async function renderImageStage(rt: Runtime, jobId: string, index: number
       width,
       height,
     }));
-  await db
-    .update(segments)
-    .set({ imageAssetId: asset.id, imageStatus: "ready", imageError: null, updatedAt: new Date() })
-    .where(eq(segments.id, segment.id));
-  await recordJobEvent(db, jobId, "progress", { stage: "images", index });
-  return asset.id;
+  return finishImageStage(db, segment, asset.id);
 }
 
 /** What an instruction edit starts from (the `edit` of `video/segment.regeneration.requested`). */
@@ -343,12 +371,9 @@ export async function editImageStage(
   index: number,
   edit: ImageEdit,
 ): Promise<string> {
-  const db = dbOf(rt);
-  const segment = await loadSegment(db, jobId, index);
-  if (segment.imageStatus === "ready" && segment.imageAssetId) return segment.imageAssetId;
-  const job = await getJob(db, jobId);
-  const { width, height } = profileForAspect(job.aspect);
-  const provider = withSpend(rt.providers.image, { db, stage: "image", jobId, segmentIndex: index });
+  const stage = await beginImageStage(rt, jobId, index);
+  if ("done" in stage) return stage.done;
+  const { db, segment, width, height, provider } = stage;
   if (typeof provider.editImage !== "function") {
     throw new ProviderError({
       kind: "invalid",
@@ -380,12 +405,7 @@ export async function editImageStage(
       }),
       { kind: "image", mime: "image/png", ext: "png", provider: provider.name, cacheKey, width, height },
     ));
-  await db
-    .update(segments)
-    .set({ imageAssetId: asset.id, imageStatus: "ready", imageError: null, updatedAt: new Date() })
-    .where(eq(segments.id, segment.id));
-  await recordJobEvent(db, jobId, "progress", { stage: "images", index, edit: edit.instruction });
-  return asset.id;
+  return finishImageStage(db, segment, asset.id, { edit: edit.instruction });
 }
 
 /**
