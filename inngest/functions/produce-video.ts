@@ -48,9 +48,10 @@ export const produceVideo = inngest.createFunction(
       const jobId = String((event.data.event.data as { jobId?: string }).jobId ?? "");
       await step.run("mark-job-failed", async () => {
         const rt = await getRuntime();
+        // Released first, so a job that shows as failed never holds credits.
+        await releaseJobCredits(rt.dbHandle.db, jobId, "failed");
         await markJobFailed(rt, jobId, error.message);
         await failGeneration(rt.dbHandle.db, jobId, error.message);
-        await releaseJobCredits(rt.dbHandle.db, jobId, "failed");
       });
     },
   },
@@ -142,11 +143,16 @@ export const produceVideo = inngest.createFunction(
       step.run("prerender-transitions", async () => prerenderTransitionsStage(await getRuntime(), jobId)),
     ]);
     const assetId = await step.run("assemble", async () => {
-      const id = await assembleStage(await getRuntime(), jobId);
-      await completeGeneration(await db(), jobId);
-      await captureGreetingPayments(await db(), jobId);
-      await chargeStage(await db(), jobId, "narration");
-      await releaseJobCredits(await db(), jobId, "completed");
+      const rt = await getRuntime();
+      const ledger = rt.dbHandle.db;
+      // The credits are booked before the job shows as completed, so the status never runs ahead
+      // of the ledger (every booking has a fixed key: a retried step books nothing twice).
+      const id = await assembleStage(rt, jobId, async () => {
+        await captureGreetingPayments(ledger, jobId);
+        await chargeStage(ledger, jobId, "narration");
+        await releaseJobCredits(ledger, jobId, "completed");
+      });
+      await completeGeneration(ledger, jobId);
       return id;
     });
     await step.sendEvent("announce-completion", jobCompleted.create({ jobId, assetId }));

@@ -289,14 +289,17 @@ export async function approveGate(
  */
 export async function cancelJob(deps: StudioDeps, jobId: string, actor: string, ownerId?: string) {
   const job = await getJob(deps.db, jobId, ownerId);
-  const updated = await deps.db
-    .update(jobs)
-    .set({ status: "cancelled", updatedAt: new Date(), version: job.version + 1 })
-    .where(and(eq(jobs.id, jobId), notInArray(jobs.status, [...FINAL_JOB_STATUSES])))
-    .returning({ id: jobs.id });
-  if (!updated.length) throw new AppError("conflict", `Job ${jobId} is already ${job.status}`);
+  // One transaction: nobody sees the job cancelled while it still holds credits.
+  await deps.db.transaction(async (tx) => {
+    const updated = await tx
+      .update(jobs)
+      .set({ status: "cancelled", updatedAt: new Date(), version: job.version + 1 })
+      .where(and(eq(jobs.id, jobId), notInArray(jobs.status, [...FINAL_JOB_STATUSES])))
+      .returning({ id: jobs.id });
+    if (!updated.length) throw new AppError("conflict", `Job ${jobId} is already ${job.status}`);
+    await releaseJob(tx, { jobId, key: "cancelled" });
+  });
   await recordJobEvent(deps.db, jobId, "status", { status: "cancelled", actor });
-  await releaseJob(deps.db, { jobId, key: "cancelled" });
   await deps.sendEvent({ name: "video/job.cancelled", data: { jobId }, id: `cancel-${jobId}` });
 }
 

@@ -87,12 +87,13 @@ export async function passGate(rt: Runtime, jobId: string, gate: Gate) {
 export async function expireJob(rt: Runtime, jobId: string, reason: string) {
   const db = dbOf(rt);
   const job = await getJob(db, jobId);
+  if (job.status !== "expired" && FINAL_JOB_STATUSES.includes(job.status)) return;
+  // Released first, so a job that shows as expired never holds credits.
+  await releaseJobCredits(db, jobId, "expired");
   if (job.status !== "expired") {
-    if (FINAL_JOB_STATUSES.includes(job.status)) return;
     await setJobStatus(rt, jobId, "expired", { error: reason });
     await recordJobEvent(db, jobId, "expired", { message: reason });
   }
-  await releaseJobCredits(db, jobId, "expired");
 }
 
 /**
@@ -556,9 +557,16 @@ export async function prerenderTransitionsStage(rt: Runtime, jobId: string) {
  * narration laid under each segment, a soft caption track in the job's language; with
  * `rt.audio.music` a ducked music bed, mixed to `rt.audio.loudnessLufs`, −16 LUFS by default),
  * stores it and completes the job.
+ * @param beforeComplete runs after the video is stored and before the job shows as completed (book
+ *   the job's credits there, so a completed job is always settled); it must be idempotent, since a
+ *   crash between it and the status change runs the stage again.
  * @returns the final video asset id.
  */
-export async function assembleStage(rt: Runtime, jobId: string): Promise<string> {
+export async function assembleStage(
+  rt: Runtime,
+  jobId: string,
+  beforeComplete?: (videoAssetId: string) => Promise<void>,
+): Promise<string> {
   const db = dbOf(rt);
   const current = await getJob(db, jobId);
   if (current.status === "completed" && current.finalAssetId) return current.finalAssetId;
@@ -617,6 +625,7 @@ export async function assembleStage(rt: Runtime, jobId: string): Promise<string>
     width: profile.width,
     height: profile.height,
   });
+  await beforeComplete?.(video.id);
   await setJobStatus(rt, jobId, "completed", { finalAssetId: video.id, completedAt: new Date() });
   await fs.promises.rm(dir, { recursive: true, force: true });
   return video.id;

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Api, GrammyError, InlineKeyboard, InputFile } from "grammy";
+import { Api, GrammyError, HttpError, InlineKeyboard, InputFile } from "grammy";
 import type { Message } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeBotApi, plainTextOfHtml } from "./fake-bot-api";
@@ -174,6 +174,22 @@ describe("flow control", () => {
   it("gives up when retry_after exceeds the cap", async () => {
     fake.failNext("sendMessage", { retryAfter: 60 });
     expect((await telegramError(limited.sendMessage(5, "x"))).error_code).toBe(429);
+  });
+
+  it("throws a network or file error at once instead of retrying it forever", async () => {
+    // A preview whose file a cancelled job's clean-up removed: auto-retry alone would retry this
+    // HttpError without limit (3 s, 6 s, 12 s, … up to 1 h between tries).
+    const before = fake.calls.length;
+    const gone = path.join(dir, "removed.png");
+    const outcome = await Promise.race([
+      limited.sendPhoto(8, new InputFile(gone)).then(
+        () => "sent",
+        (err: unknown) => err,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve("still retrying after 10 s"), 10_000)),
+    ]);
+    expect(outcome).toBeInstanceOf(HttpError);
+    expect(fake.calls.length).toBe(before);
   });
 
   it("spaces messages to one chat but not across chats", async () => {

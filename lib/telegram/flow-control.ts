@@ -7,7 +7,12 @@
  *   a media group counts as one message per item;
  * - @grammyjs/auto-retry (https://grammy.dev/plugins/auto-retry) outside it, so a 429 waits
  *   `parameters.retry_after` and the retry passes the limiter again. Its waits are capped: a retry
- *   that would wait longer than `maxRetryDelaySeconds` fails instead.
+ *   that would wait longer than `maxRetryDelaySeconds` fails instead. Network and file errors
+ *   (grammY's HttpError) are thrown at once: auto-retry would retry them forever, without counting
+ *   attempts, with doubling waits (3 s … 1 h) — a preview whose file was removed meanwhile (a
+ *   cancelled job's clean-up) then blocked the notifier for good. Callers retry on their own terms:
+ *   an Inngest step by its retries, the notifier on its next tick, a webhook update by Telegram's
+ *   redelivery.
  *
  * Limits are per process: several app instances share Telegram's limits without coordination, and
  * auto-retry absorbs the rest.
@@ -84,7 +89,7 @@ export function messageRateLimiter(options: RateLimitOptions = {}): Transformer 
 export interface FlowControlOptions extends RateLimitOptions {
   /** Longest `retry_after` waited for, in seconds; longer ones fail the call (default 60). */
   maxRetryDelaySeconds?: number;
-  /** Retries per call after 429 / 5xx / network errors (default 3). */
+  /** Retries per call after 429 / 5xx (default 3); network errors are not retried here. */
   maxRetryAttempts?: number;
 }
 
@@ -98,6 +103,7 @@ export function flowControlTransformers(options: FlowControlOptions = {}): Trans
     autoRetry({
       maxDelaySeconds: options.maxRetryDelaySeconds ?? 60,
       maxRetryAttempts: options.maxRetryAttempts ?? 3,
+      rethrowHttpErrors: true,
     }),
   ];
 }
