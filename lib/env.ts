@@ -113,6 +113,11 @@ export const envSchema = z.object({
       .transform((url) => url.replace(/\/+$/, ""))
       .optional(),
   ),
+  /** How long a one-time dashboard sign-in link from the bot's /login stays valid, in seconds (1 min – 24 h). */
+  KADR_LOGIN_LINK_TTL: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(60).max(86_400).default(600),
+  ),
   /** Credits every new Telegram user gets once (a ledger grant). */
   KADR_STARTING_CREDITS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(100)),
   /** Credits of the local owner (no bot configured: you run Kadr for yourself and pay the providers). */

@@ -7,6 +7,12 @@ export const HTTP_STATUS = {
   bad_input: 400,
   /** No valid credentials. */
   unauthorized: 401,
+  /** A one-time sign-in link whose token Kadr never issued (or pruned long ago). */
+  login_link_unknown: 401,
+  /** A one-time sign-in link that was already redeemed. */
+  login_link_used: 401,
+  /** A one-time sign-in link past its expiry. */
+  login_link_expired: 401,
   /** Authenticated but not allowed. */
   forbidden: 403,
   /** Not enough credits for the action; the message names the amount needed and the top-up. */

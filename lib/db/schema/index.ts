@@ -5,6 +5,7 @@ export * from "./engine";
 export * from "./generations";
 export * from "./job-events";
 export * from "./jobs";
+export * from "./login-tokens";
 export * from "./provider-calls";
 export * from "./segments";
 export * from "./subscriptions";
