@@ -41,6 +41,7 @@ export function telegramService(
       db,
       sendEvent,
       publicUrl: settings.publicUrl,
+      loginLinkTtlSeconds: settings.loginLinkTtlSeconds,
       policy: rt.policy,
       store: rt.store,
       workDir: rt.workDir,

@@ -16,6 +16,8 @@ export interface TelegramSettings {
   apiRoot: string;
   /** Public origin of the app without a trailing slash, e.g. "https://kadr.example". */
   publicUrl: string | undefined;
+  /** Lifetime of a /login sign-in link, seconds (KADR_LOGIN_LINK_TTL; absent = the bot's default, 600). */
+  loginLinkTtlSeconds?: number;
 }
 
 const telegramEnvSchema = envSchema.pick({
@@ -24,6 +26,7 @@ const telegramEnvSchema = envSchema.pick({
   TELEGRAM_WEBHOOK_SECRET: true,
   TELEGRAM_API_ROOT: true,
   PUBLIC_URL: true,
+  KADR_LOGIN_LINK_TTL: true,
 });
 
 /**
@@ -47,5 +50,6 @@ export function loadTelegramSettings(
     webhookSecret: env.TELEGRAM_WEBHOOK_SECRET,
     apiRoot: env.TELEGRAM_API_ROOT,
     publicUrl: env.PUBLIC_URL,
+    loginLinkTtlSeconds: env.KADR_LOGIN_LINK_TTL,
   };
 }

@@ -157,6 +157,14 @@ const T = {
     failedNotice: (title: string, reason: string) => `❌ “${title}” failed: ${reason}`,
     creditsBack: (back: number, available: number) =>
       `Your ${back} reserved credits are back; you have ${available} credits available.`,
+    welcomeLogin:
+      "💻 On a computer? Send /login and I'll give you a link that opens the dashboard in your browser.",
+    loginLink: (minutes: number) =>
+      `🔐 Your sign-in link to the Kadr dashboard. It works once and expires in ${minutes} ${minutes === 1 ? "minute" : "minutes"}. Don't forward it: it signs in as you.`,
+    openDashboard: "Open dashboard",
+    loginUnavailable:
+      "I can't send a sign-in link: this Kadr server has no public https address (PUBLIC_URL) for the dashboard yet.",
+    loginPrivateOnly: "I send sign-in links only in our private chat. Open it and send /login there:",
   },
   ru: {
     welcome:
@@ -246,6 +254,14 @@ const T = {
     failedNotice: (title: string, reason: string) => `❌ «${title}» не получилось: ${reason}`,
     creditsBack: (back: number, available: number) =>
       `Зарезервированные ${back} кредитов вернулись к вам; доступно ${available}.`,
+    welcomeLogin: "💻 За компьютером? Отправьте /login — пришлю ссылку, которая откроет панель в браузере.",
+    loginLink: (minutes: number) =>
+      `🔐 Ваша ссылка для входа в панель Kadr. Она одноразовая и действует ${minutes} ${plural(minutes, "минуту", "минуты", "минут")}. Не пересылайте её: она входит от вашего имени.`,
+    openDashboard: "Открыть панель",
+    loginUnavailable:
+      "Не могу прислать ссылку для входа: у этого сервера Kadr пока нет публичного https-адреса панели (PUBLIC_URL).",
+    loginPrivateOnly:
+      "Ссылки для входа я присылаю только в личном чате. Откройте его и отправьте /login там:",
   },
 } as const;
 

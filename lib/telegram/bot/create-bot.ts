@@ -27,6 +27,10 @@
  *   the same way; the reply runs requestExtension (lib/studio/extend.ts), subscribes the chat to
  *   the new job, and answers with its price and progress message; deliver-video sends the longer
  *   video when it is done.
+ * - /login: a one-time link to the browser dashboard (lib/auth/login-links.ts) behind an [Open
+ *   dashboard] URL button, valid once for KADR_LOGIN_LINK_TTL (10 minutes), in private chats only
+ *   (in a group anyone could tap it and sign in as the sender). Without an https PUBLIC_URL the
+ *   bot says why it cannot send one. Earlier links stay valid until used or expired.
  * - /balance: credits available and reserved. /buy (or the [Buy credits] button): the packs of
  *   payments.ts as buttons; a pack sends a Telegram Stars invoice (`/buy 500` sends it at once).
  *   pre_checkout_query is answered ok for a known pack at its price, refused otherwise;
@@ -37,6 +41,7 @@
  */
 import { Bot, type Context, InlineKeyboard, Keyboard } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
+import { DEFAULT_LOGIN_LINK_TTL_SECONDS, issueLoginLink, loginLinksEnabled } from "@/lib/auth/login-links";
 import { balance, InsufficientCreditsError } from "@/lib/credits/ledger";
 import { estimateExtension, estimateJob } from "@/lib/credits/pricing";
 import type { Job, User } from "@/lib/db/schema";
@@ -87,8 +92,10 @@ import {
 } from "../texts";
 
 export interface BotDeps extends StudioDeps {
-  /** Public https origin of the app; without it the bot shows no web_app buttons. */
+  /** Public https origin of the app; without it the bot shows no web_app buttons and sends no sign-in links. */
   publicUrl?: string;
+  /** Lifetime of a /login sign-in link, seconds (default 600: KADR_LOGIN_LINK_TTL). */
+  loginLinkTtlSeconds?: number;
   /** Format of jobs started from the chat (defaults: the studio's, 10 × 5 s, 16:9). */
   jobDefaults?: Pick<CreateJobInput, "segmentCount" | "segmentSeconds" | "aspect">;
   /** Limiter and retry settings (the first bot or client of a token in a process sets them). */
@@ -245,13 +252,19 @@ export function createBot(options: CreateBotOptions): Bot {
     );
   };
 
-  /** The welcome with the reply keyboard, then [Open studio] (https PUBLIC_URL only) and [🎁 Personal greeting]. */
+  /**
+   * The welcome with the reply keyboard, then [Open studio] (https PUBLIC_URL only) and [🎁 Personal
+   * greeting], with a line about /login when sign-in links can be sent.
+   */
   const sendWelcome = async (ctx: Context, language: ChatLanguage) => {
     const t = texts(language);
     const studio = miniAppUrl(deps.publicUrl);
     await ctx.reply(t.welcome, { parse_mode: "HTML", reply_markup: replyKeyboard(language) });
     const extras = studio ? new InlineKeyboard().webApp(t.openStudio, studio).row() : new InlineKeyboard();
-    await ctx.reply(t.welcomeExtras, { reply_markup: extras.text(t.greetingButton, callbackData.greet()) });
+    const text = loginLinksEnabled(deps.publicUrl)
+      ? `${t.welcomeExtras}\n${t.welcomeLogin}`
+      : t.welcomeExtras;
+    await ctx.reply(text, { reply_markup: extras.text(t.greetingButton, callbackData.greet()) });
   };
 
   /** Templates in the user's language first, then the others. */
@@ -540,6 +553,28 @@ export function createBot(options: CreateBotOptions): Bot {
     await sendGreetingChooser(ctx, languageOf(user));
   });
 
+  bot.command("login", async (ctx) => {
+    const user = await userOf(ctx);
+    const t = texts(languageOf(user));
+    if (ctx.chat.type !== "private") {
+      await ctx.reply(t.loginPrivateOnly, {
+        reply_markup: new InlineKeyboard().url(`@${ctx.me.username}`, `https://t.me/${ctx.me.username}`),
+      });
+      return;
+    }
+    if (!loginLinksEnabled(deps.publicUrl)) {
+      await ctx.reply(t.loginUnavailable);
+      return;
+    }
+    const ttlSeconds = deps.loginLinkTtlSeconds ?? DEFAULT_LOGIN_LINK_TTL_SECONDS;
+    const link = await issueLoginLink(deps.db, user.id, deps.publicUrl, new Date(), ttlSeconds);
+    // protect_content: the message cannot be forwarded or saved, so the link stays in this chat.
+    await ctx.reply(t.loginLink(Math.max(1, Math.floor(ttlSeconds / 60))), {
+      protect_content: true,
+      reply_markup: new InlineKeyboard().url(t.openDashboard, link.url),
+    });
+  });
+
   bot.command("balance", async (ctx) => {
     const user = await userOf(ctx);
     const language = languageOf(user);
@@ -695,14 +730,15 @@ export function createBot(options: CreateBotOptions): Bot {
 }
 
 /**
- * One-time bot profile setup (polling start, or once per deployment): the /start, /balance and
- * /buy commands in English and Russian (https://core.telegram.org/bots/api#setmycommands) and, with an https
+ * One-time bot profile setup (polling start, or once per deployment): the /start, /greet, /login,
+ * /balance and /buy commands in English and Russian (https://core.telegram.org/bots/api#setmycommands) and, with an https
  * PUBLIC_URL, the default menu button opening the Mini App (https://core.telegram.org/bots/api#setchatmenubutton).
  */
 export async function configureBotProfile(bot: Bot, publicUrl: string | undefined): Promise<void> {
   await bot.api.setMyCommands([
     { command: "start", description: "Start / open the studio" },
     { command: "greet", description: "A personal greeting video by name" },
+    { command: "login", description: "A one-time link to the dashboard in your browser" },
     { command: "balance", description: "Your credits" },
     { command: "buy", description: "Buy credits with Telegram Stars" },
   ]);
@@ -710,6 +746,7 @@ export async function configureBotProfile(bot: Bot, publicUrl: string | undefine
     [
       { command: "start", description: "Начать / открыть студию" },
       { command: "greet", description: "Видеопоздравление по имени" },
+      { command: "login", description: "Одноразовая ссылка на панель в браузере" },
       { command: "balance", description: "Ваши кредиты" },
       { command: "buy", description: "Купить кредиты за Telegram Stars" },
     ],
