@@ -8,7 +8,8 @@
  *
  * Signing in: `GET /api/v1/auth/me` decides. On 401 the Telegram Login Widget is shown (when the
  * server names its bot); its data goes to `POST /api/v1/auth/telegram-login`, which sets the
- * session cookie.
+ * session cookie. The card also points to the bot's /login, whose one-time link (app/login) sets
+ * the same cookie.
  */
 import Link from "next/link";
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from "react";
@@ -200,6 +201,16 @@ function SignIn(props: {
       </h1>
       <p className="text-sm text-muted">{config.botUsername ? t.signInHint : t.signInUnavailable}</p>
       <div ref={widget} className="flex min-h-12 justify-center" />
+      {config.botUsername && (
+        <p className="text-xs text-muted">
+          <a
+            href={`https://t.me/${config.botUsername}`}
+            className="text-link underline-offset-2 hover:underline"
+          >
+            {t.signInLinkHint}
+          </a>
+        </p>
+      )}
       {error && <ErrorNote>{error}</ErrorNote>}
     </section>
   );

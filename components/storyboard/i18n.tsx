@@ -168,6 +168,23 @@ const en = {
     "Telegram sign-in needs TELEGRAM_BOT_USERNAME on the server. Open Kadr from the Telegram bot, or run it without TELEGRAM_BOT_TOKEN on this machine.",
   openInTelegram: "Open this page from the Kadr bot in Telegram.",
   reopenMiniApp: "Your Telegram session has expired: close and reopen the Mini App.",
+  signInLinkHint: "Or send /login to the bot in Telegram for a one-time sign-in link.",
+  // The one-time sign-in link page (/login)
+  loginLinkHint:
+    "You opened a one-time sign-in link from the Kadr bot. Continue to open your dashboard in this browser.",
+  loginLinkAs: "Signing in as",
+  loginLinkContinue: "Continue",
+  loginLinkContinuing: "Signing in…",
+  loginLinkExpiresIn: (minutes: number) => `The link works once and expires in ${minutes}\u00a0min.`,
+  loginLinkFailed: {
+    login_link_unknown: "This sign-in link is not valid",
+    login_link_used: "This sign-in link was already used",
+    login_link_expired: "This sign-in link has expired",
+  },
+  loginLinkNewHint:
+    "Send /login to the bot in Telegram to get a new link. Each link works once, for a few minutes.",
+  openBot: (username: string) => `Open @${username}`,
+  openDashboard: "Open the dashboard",
 };
 
 /** The shape of a dictionary. */
@@ -319,6 +336,22 @@ const ru: Dictionary = {
     "Для входа через Telegram на сервере нужен TELEGRAM_BOT_USERNAME. Откройте Kadr из бота в Telegram или запустите его без TELEGRAM_BOT_TOKEN на этом компьютере.",
   openInTelegram: "Откройте эту страницу из бота Kadr в Telegram.",
   reopenMiniApp: "Сессия Telegram истекла: закройте и снова откройте мини-приложение.",
+  signInLinkHint: "Или отправьте /login боту в Telegram — он пришлёт одноразовую ссылку для входа.",
+  loginLinkHint:
+    "Вы открыли одноразовую ссылку для входа от бота Kadr. Продолжите, чтобы открыть свою панель в этом браузере.",
+  loginLinkAs: "Вход как",
+  loginLinkContinue: "Продолжить",
+  loginLinkContinuing: "Вхожу…",
+  loginLinkExpiresIn: (minutes) => `Ссылка одноразовая и действует ещё ${minutes}\u00a0мин.`,
+  loginLinkFailed: {
+    login_link_unknown: "Эта ссылка для входа недействительна",
+    login_link_used: "Эта ссылка для входа уже использована",
+    login_link_expired: "Срок действия ссылки для входа истёк",
+  },
+  loginLinkNewHint:
+    "Отправьте /login боту в Telegram, чтобы получить новую ссылку. Каждая ссылка работает один раз и несколько минут.",
+  openBot: (username) => `Открыть @${username}`,
+  openDashboard: "Открыть панель",
 };
 
 const DICTIONARIES: Record<Locale, Dictionary> = { en, ru };
@@ -358,6 +391,11 @@ export function LocaleProvider({ detected, children }: { detected?: string; chil
   }, []);
   const value = useMemo(() => ({ locale, t: DICTIONARIES[locale], setLocale }), [locale, setLocale]);
   return <LocaleContext.Provider value={value}>{children}</LocaleContext.Provider>;
+}
+
+/** The dictionary of one language, for screens whose language the server decides (the sign-in link page). */
+export function dictionaryOf(locale: Locale): Dictionary {
+  return DICTIONARIES[locale];
 }
 
 /** The current language, its dictionary and the setter. */

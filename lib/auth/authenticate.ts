@@ -112,6 +112,16 @@ function fromSession(token: string, auth: AuthContext, now: number): Principal |
 export function assertSameOrigin(request: Request, principal: Principal): void {
   if (request.method === "GET" || request.method === "HEAD") return;
   if (principal.method === "tma" || request.headers.get("authorization")) return;
+  assertNotCrossSite(request);
+}
+
+/**
+ * Refuses a request whose `Sec-Fetch-Site` is `cross-site`, or whose `Origin` host differs from its
+ * `Host` (a request without `Origin` passes: browsers send it on every cross-origin POST). Sign-in
+ * forms use it against login CSRF, where a foreign page signs the victim in as the attacker.
+ * @throws AppError("forbidden").
+ */
+export function assertNotCrossSite(request: Request): void {
   if (request.headers.get("sec-fetch-site") === "cross-site") {
     throw new AppError("forbidden", "Cross-site requests are not allowed");
   }
