@@ -1,13 +1,21 @@
 import { defineConfig } from "@playwright/test";
-import { E2E_BOT_TOKEN, E2E_BOT_USERNAME, E2E_INIT_DATA_MAX_AGE } from "./e2e/telegram";
-
-const port = Number(process.env.KADR_E2E_PORT ?? 3210);
+import {
+  E2E_BOT_API_PORT,
+  E2E_BOT_TOKEN,
+  E2E_BOT_USERNAME,
+  E2E_INIT_DATA_MAX_AGE,
+  E2E_PUBLIC_URL,
+  E2E_WEBHOOK_SECRET,
+  E2E_PORT as port,
+} from "./e2e/telegram";
 
 /**
  * e2e runs against the production build in Debian's Chromium (no browser downloads), one server
  * in Telegram mode: TELEGRAM_BOT_TOKEN is a test token the specs sign initData (Mini App) and
  * Login Widget data (dashboard sign-in) with, so both surfaces run their real auth paths against
  * one server and one database. Local single-owner mode (no token) is covered by the Vitest suites.
+ * The server's bot takes updates at its webhook (TELEGRAM_WEBHOOK_SECRET) and answers through
+ * TELEGRAM_API_ROOT, where a spec that needs the bot's replies runs the fake Bot API.
  */
 export default defineConfig({
   testDir: "e2e",
@@ -35,6 +43,9 @@ export default defineConfig({
       TELEGRAM_BOT_USERNAME: E2E_BOT_USERNAME,
       KADR_INIT_DATA_MAX_AGE: String(E2E_INIT_DATA_MAX_AGE),
       KADR_SESSION_SECRET: "e2e-session-secret-not-for-production",
+      TELEGRAM_WEBHOOK_SECRET: E2E_WEBHOOK_SECRET,
+      TELEGRAM_API_ROOT: `http://127.0.0.1:${E2E_BOT_API_PORT}`,
+      PUBLIC_URL: E2E_PUBLIC_URL,
     },
   },
 });

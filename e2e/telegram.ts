@@ -19,6 +19,17 @@ export const E2E_BOT_TOKEN = "7000000001:E2E-kadr-test-token";
 export const E2E_BOT_USERNAME = "kadr_e2e_bot";
 /** initData older than this (seconds) is refused by the e2e server. */
 export const E2E_INIT_DATA_MAX_AGE = 3600;
+/** Port of the e2e server (KADR_E2E_PORT, default 3210). */
+export const E2E_PORT = Number(process.env.KADR_E2E_PORT ?? 3210);
+/**
+ * Port of the fake Bot API a spec starts (lib/telegram/fake-bot-api.ts) and the e2e server's bot
+ * talks to (TELEGRAM_API_ROOT): the next one after the server's.
+ */
+export const E2E_BOT_API_PORT = E2E_PORT + 1;
+/** The webhook secret the e2e server is started with: specs post bot updates with it. */
+export const E2E_WEBHOOK_SECRET = "e2e-webhook-secret";
+/** PUBLIC_URL of the e2e server: the origin of the links its bot sends (https, as Telegram needs). */
+export const E2E_PUBLIC_URL = "https://kadr.e2e.example";
 
 /** A Telegram user of the tests. */
 export interface TestUser {

@@ -84,6 +84,8 @@ export interface FakeBotApiOptions {
   username?: string;
   /** Upload limit in bytes (Telegram's hosted Bot API: 50 MB). */
   maxUploadBytes?: number;
+  /** Port on 127.0.0.1 (default: a random free one); e2e servers are configured with a fixed one. */
+  port?: number;
 }
 
 interface StoredFile {
@@ -295,7 +297,7 @@ export class FakeBotApi {
     this.maxUploadBytes = options.maxUploadBytes ?? 50 * 1024 * 1024;
   }
 
-  /** Starts a fake on 127.0.0.1 at a random port. */
+  /** Starts a fake on 127.0.0.1 at `options.port`, else at a random port. */
   static async start(options: FakeBotApiOptions = {}): Promise<FakeBotApi> {
     const fake = new FakeBotApi(options);
     fake.server = http.createServer((req, res) => {
@@ -304,7 +306,10 @@ export class FakeBotApi {
         res.end(JSON.stringify({ ok: false, error_code: 500, description: String(err) }));
       });
     });
-    await new Promise<void>((resolve) => fake.server!.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve, reject) => {
+      fake.server!.once("error", reject);
+      fake.server!.listen(options.port ?? 0, "127.0.0.1", resolve);
+    });
     fake.port = (fake.server.address() as AddressInfo).port;
     return fake;
   }
