@@ -332,6 +332,28 @@ describe("Telegram Login Widget", () => {
     });
     expect(unconfigured.status).toBe(401);
   });
+
+  it("refuses a cross-site post of valid widget data with 403 and no cookie (login CSRF)", async () => {
+    telegramMode();
+    const fields = signLoginWidget({ id: 5006, first_name: "Mallory", auth_date: now() - 5 }, BOT_TOKEN);
+    const crossSite: Record<string, string>[] = [
+      { origin: "https://evil.example" },
+      { "sec-fetch-site": "cross-site" },
+    ];
+    for (const headers of crossSite) {
+      const response = await call(postTelegramLogin, "/api/v1/auth/telegram-login", {
+        method: "POST",
+        headers,
+        body: JSON.stringify(fields),
+      });
+      expect(response.status).toBe(403);
+      expect(await response.json()).toEqual({
+        code: "forbidden",
+        message: "Cross-site requests are not allowed",
+      });
+      expect(response.headers.get("set-cookie")).toBeNull();
+    }
+  });
 });
 
 describe("local single-owner mode", () => {

@@ -2,9 +2,11 @@
  * `POST /api/v1/auth/telegram-login` (public) with the Telegram Login Widget's fields
  * `{ id, first_name, last_name?, username?, photo_url?, auth_date, hash }` → 200
  * `{ token, expiresAt, user }` plus the session cookie; 401 for a wrong hash or a stale
- * `auth_date`, or when no bot is configured.
+ * `auth_date`, or when no bot is configured; 403 for a cross-site post (login CSRF: another site
+ * could post widget data of the attacker's own account and sign the visitor in as the attacker).
  */
 import { z } from "zod";
+import { assertNotCrossSite } from "@/lib/auth/authenticate";
 import { issueSession } from "@/lib/auth/session";
 import { verifyLoginWidget } from "@/lib/auth/telegram";
 import { loadUserJson } from "@/lib/auth/users";
@@ -22,6 +24,7 @@ const LoginBody = z.record(z.string(), z.union([z.string(), z.number()]), {
 /** Signs the widget's user in. */
 export const POST = withPublicRoute(
   async ({ request, deps, auth, body }) => {
+    assertNotCrossSite(request);
     const { botToken, loginMaxAgeSeconds, sessionSecret, sessionTtlSeconds } = auth.config;
     if (!botToken) throw new AppError("unauthorized", "Telegram sign-in is not configured on this server");
     const telegramUser = verifyLoginWidget(body, botToken, loginMaxAgeSeconds);
