@@ -203,6 +203,34 @@ describe(`npm run video (${testDbKind()})`, () => {
     expect(fs.existsSync(dataDir)).toBe(false);
   });
 
+  itPglite("exits 2 naming every missing provider setting, before it opens a database", async () => {
+    const dataDir = path.join(tmp, "missing-settings");
+    const result = await runCli(["topic", "--yes"], {
+      KADR_DATA_DIR: dataDir,
+      KADR_LLM: "openai",
+      OPENAI_API_KEY: "sk-test-s3cr3t-cli-0001",
+      KADR_IMAGE: "local",
+      KADR_VIDEO: "runway",
+      RUNWAYML_API_SECRET: "",
+      KADR_TTS: "local",
+      KADR_STORAGE: "supabase",
+      SUPABASE_URL: "",
+      SUPABASE_SERVICE_ROLE_KEY: "",
+    });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toBe(
+      [
+        "kadr: Kadr cannot start: fix these settings of the selected providers (README, Configuration), or choose other providers:",
+        "- RUNWAYML_API_SECRET is not set (needed by KADR_VIDEO=runway)",
+        "- SUPABASE_URL is not set (needed by KADR_STORAGE=supabase)",
+        "- SUPABASE_SERVICE_ROLE_KEY is not set (needed by KADR_STORAGE=supabase)",
+        "",
+      ].join("\n"),
+    );
+    expect(result.stderr).not.toContain("s3cr3t");
+    expect(fs.existsSync(dataDir)).toBe(false);
+  });
+
   itPglite("refuses to resume an unknown job and stores nothing", async () => {
     const dataDir = path.join(tmp, "resume-unknown");
     const result = await runCli(["--resume", "NoSuchJob123"], { KADR_DATA_DIR: dataDir });

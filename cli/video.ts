@@ -7,6 +7,9 @@
  * `--extend <jobId> "<prompt>"` asks for an extension of a finished job (lib/studio/extend.ts) and
  * follows the new job the same way (it has no gates); the new MP4 goes to `--out`. An unknown or
  * unfinished job, or an empty prompt, exits 2 with one message.
+ *
+ * Invalid configuration exits 2 before anything starts: the message lists every missing setting of
+ * the selected providers and storage (lib/startup-check.ts), or the invalid variables (lib/env.ts).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -14,9 +17,10 @@ import readline from "node:readline/promises";
 import { inngest } from "@/inngest/client";
 import { startEmbeddedEngine } from "@/inngest/embedded/start";
 import type { Gate, JobStatus } from "@/lib/db/schema";
-import { loadEnv } from "@/lib/env";
+import { ConfigError, loadEnv } from "@/lib/env";
 import { AppError, isClientError } from "@/lib/errors";
 import { getRuntime, type Runtime } from "@/lib/runtime";
+import { assertStartupSettings } from "@/lib/startup-check";
 import { requestExtension } from "@/lib/studio/extend";
 import {
   approveGate,
@@ -58,6 +62,16 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  try {
+    loadEnv();
+    assertStartupSettings();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`kadr: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
   const rt = await getRuntime();
   const db = rt.dbHandle.db;
   const deps: StudioDeps = { db, sendEvent: (event) => inngest.send(event) };

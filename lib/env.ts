@@ -152,6 +152,19 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/** One unusable setting of a selected provider or storage (`missingProviderSettings`, `missingStorageSettings`). */
+export interface SettingProblem {
+  /** The variable to set or fix, e.g. "RUNWAYML_API_SECRET" (or "KADR_VIDEO" for an unknown name). */
+  setting: string;
+  /** The selection that needs it, e.g. "KADR_VIDEO=runway". */
+  selection: string;
+  /**
+   * What is wrong, phrased to follow the setting's name and never showing a secret value: "is not
+   * set", "names a missing file (/path/key.json)", `is "acme", not a known video provider (allowed: …)`.
+   */
+  problem: string;
+}
+
 let cached: Env | undefined;
 
 /**

@@ -7,7 +7,7 @@
  * models.ts.
  */
 import fs from "node:fs";
-import { ConfigError } from "@/lib/env";
+import { ConfigError, type SettingProblem } from "@/lib/env";
 import type { FalConnection } from "./clients/fal";
 import type { GeminiConnection, VertexConnection } from "./clients/google";
 import type { OpenAiConnection } from "./clients/openai";
@@ -24,6 +24,7 @@ import { createLocalVideo } from "./video/local";
 import { CLIP_POLL_SECONDS } from "./video/poll-hints";
 import type { ClipJobProvider, VideoProvider } from "./video/types";
 
+export type { SettingProblem } from "@/lib/env";
 export type { EditImageInput, ImageProvider, RenderImageInput, UpscaleImageInput } from "./image/types";
 export type { LlmProvider, PlanSegmentsInput, WriteScriptInput } from "./llm/types";
 export type { SpokenWord, SynthesizedSpeech, SynthesizeInput, TtsProvider } from "./tts/types";
@@ -63,17 +64,26 @@ export const MODEL_VARIABLES: { readonly [K in keyof Providers]: string } = {
   tts: "KADR_TTS_MODEL",
 };
 
-/** Reads settings for one selection ("KADR_IMAGE=openai"), failing on a missing required one. */
+/**
+ * Reads settings for one selection ("KADR_IMAGE=openai"). Without `problems` a missing required
+ * setting throws at once; with it, each is recorded there and a blank placeholder returned, so one
+ * pass finds every missing setting (factories only store settings, they call no provider).
+ */
 class Settings {
   constructor(
     private readonly env: Env,
     private readonly selection: string,
+    private readonly problems?: SettingProblem[],
   ) {}
 
-  /** @throws ConfigError naming `name` when it is unset or blank. */
+  /** @throws ConfigError naming `name` when it is unset or blank (unless problems are collected). */
   required(name: string): string {
     const value = this.optional(name);
     if (!value) {
+      if (this.problems) {
+        this.problems.push({ setting: name, selection: this.selection, problem: "is not set" });
+        return "";
+      }
       const variable = this.selection.split("=")[0];
       throw new ConfigError(`${this.selection} needs ${name}; set it or choose another ${variable}`);
     }
@@ -87,9 +97,16 @@ class Settings {
   /** A required path setting that must name an existing file. */
   file(name: string): string {
     const value = this.required(name);
-    if (!fs.existsSync(value))
-      throw new ConfigError(`${this.selection}: ${name} names a missing file (${value})`);
-    return value;
+    if (!value || fs.existsSync(value)) return value;
+    if (this.problems) {
+      this.problems.push({
+        setting: name,
+        selection: this.selection,
+        problem: `names a missing file (${value})`,
+      });
+      return value;
+    }
+    throw new ConfigError(`${this.selection}: ${name} names a missing file (${value})`);
   }
 
   openAi(): OpenAiConnection {
@@ -340,18 +357,44 @@ export const PROVIDER_NAMES: { readonly [K in keyof Providers]: readonly string[
   tts: Object.keys(FACTORIES.tts),
 };
 
-function choose<K extends keyof Providers>(kind: K, env: Env): Providers[K] {
+function choose<K extends keyof Providers>(
+  kind: K,
+  env: Env,
+  problems?: SettingProblem[],
+): Providers[K] | undefined {
   const variable = PROVIDER_VARIABLES[kind];
   const allowed = PROVIDER_NAMES[kind];
   const raw = env[variable]?.trim().toLowerCase();
   const name = raw ? raw : allowed[0]!;
   const factory = Object.hasOwn(FACTORIES[kind], name) ? FACTORIES[kind][name] : undefined;
   if (!factory) {
+    if (problems) {
+      const problem = `is "${env[variable]}", not a known ${kind} provider (allowed: ${allowed.join(", ")})`;
+      problems.push({ setting: variable, selection: `${variable}=${name}`, problem });
+      return undefined;
+    }
     throw new Error(
       `${variable}="${env[variable]}" is not a known ${kind} provider; allowed values: ${allowed.join(", ")}`,
     );
   }
-  return factory(new Settings(env, `${variable}=${name}`), env[MODEL_VARIABLES[kind]]?.trim() || undefined);
+  return factory(
+    new Settings(env, `${variable}=${name}`, problems),
+    env[MODEL_VARIABLES[kind]]?.trim() || undefined,
+  );
+}
+
+/**
+ * Every unusable setting of the selected providers at once (getProviders stops at the first):
+ * unset or blank credentials (OPENAI_API_KEY for KADR_LLM=openai, …), a key file that does not
+ * exist, an unknown provider name. Reads `env` only; calls no provider and loads no SDK.
+ *
+ * @param env environment to read (default `process.env`).
+ * @returns the problems in kind order (llm, image, video, tts); empty when getProviders would succeed.
+ */
+export function missingProviderSettings(env: Env = process.env): SettingProblem[] {
+  const problems: SettingProblem[] = [];
+  for (const kind of Object.keys(PROVIDER_VARIABLES) as (keyof Providers)[]) choose(kind, env, problems);
+  return problems;
 }
 
 /**
@@ -366,10 +409,11 @@ function choose<K extends keyof Providers>(kind: K, env: Env): Providers[K] {
  *   ConfigError naming the missing setting when a selected provider lacks its credentials.
  */
 export function getProviders(env: Env = process.env): Providers {
+  // Without a problems list choose() throws instead of returning undefined.
   return {
-    llm: choose("llm", env),
-    image: choose("image", env),
-    video: choose("video", env),
-    tts: choose("tts", env),
+    llm: choose("llm", env)!,
+    image: choose("image", env)!,
+    video: choose("video", env)!,
+    tts: choose("tts", env)!,
   };
 }

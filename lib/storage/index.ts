@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { ConfigError } from "@/lib/env";
+import { ConfigError, type SettingProblem } from "@/lib/env";
 import { SupabaseBlobStore } from "./supabase";
 
 export interface StoredBlob {
@@ -120,6 +120,37 @@ export class LocalBlobStore implements BlobStore {
   }
 }
 
+/** Settings KADR_STORAGE=supabase cannot work without. */
+const SUPABASE_SETTINGS = ["SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"] as const;
+
+/**
+ * Every unusable storage setting at once (createBlobStore stops at the first): an unknown
+ * KADR_STORAGE, or an unset/blank SUPABASE_URL or SUPABASE_SERVICE_ROLE_KEY for KADR_STORAGE=supabase.
+ * Reads `env` only.
+ * @returns the problems; empty when createBlobStore would succeed.
+ */
+export function missingStorageSettings(
+  env: Record<string, string | undefined> = process.env,
+): SettingProblem[] {
+  const kind = env.KADR_STORAGE?.trim().toLowerCase() || "local";
+  const selection = `KADR_STORAGE=${kind}`;
+  if (kind === "local") return [];
+  if (kind !== "supabase") {
+    return [
+      {
+        setting: "KADR_STORAGE",
+        selection,
+        problem: `is "${env.KADR_STORAGE}", not a known storage (allowed: local, supabase)`,
+      },
+    ];
+  }
+  return SUPABASE_SETTINGS.filter((name) => !env[name]?.trim()).map((setting) => ({
+    setting,
+    selection,
+    problem: "is not set",
+  }));
+}
+
 /**
  * The configured store, from `KADR_STORAGE` (local | supabase; default local):
  * - local: files under `<dataDir>/media`;
@@ -147,8 +178,8 @@ export function createBlobStore(
     return value;
   };
   return new SupabaseBlobStore({
-    url: required("SUPABASE_URL"),
-    serviceRoleKey: required("SUPABASE_SERVICE_ROLE_KEY"),
+    url: required(SUPABASE_SETTINGS[0]),
+    serviceRoleKey: required(SUPABASE_SETTINGS[1]),
     bucket: env.KADR_SUPABASE_BUCKET?.trim() || "kadr-media",
     publicBucket: env.KADR_SUPABASE_PUBLIC?.trim().toLowerCase() === "true",
     cacheDir: path.resolve(dataDir, "media-cache"),

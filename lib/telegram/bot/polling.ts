@@ -4,11 +4,14 @@
  * topic sent in Telegram runs through the whole pipeline locally. Stops cleanly on SIGINT/SIGTERM.
  * Needs TELEGRAM_BOT_TOKEN (TELEGRAM_API_ROOT points it at another Bot API server); long polling
  * removes a registered webhook (deleteWebhook). The polling itself is long-polling.ts.
+ * Exits 2 with one message when the token is missing, or when settings of the selected providers or
+ * storage are missing or invalid (lib/startup-check.ts lists every one).
  */
 import { inngest } from "@/inngest/client";
 import { startEmbeddedEngine } from "@/inngest/embedded/start";
-import { loadEnv } from "@/lib/env";
+import { ConfigError, loadEnv } from "@/lib/env";
 import { getRuntime } from "@/lib/runtime";
+import { assertStartupSettings } from "@/lib/startup-check";
 import { loadTelegramSettings } from "../settings";
 import { startLongPolling } from "./long-polling";
 
@@ -16,6 +19,14 @@ async function main(): Promise<void> {
   const settings = loadTelegramSettings();
   if (!settings) {
     console.error("TELEGRAM_BOT_TOKEN is not set: the bot is off. Get a token from @BotFather.");
+    process.exit(2);
+  }
+  try {
+    loadEnv();
+    assertStartupSettings();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
     process.exit(2);
   }
   const rt = await getRuntime();
