@@ -4,6 +4,11 @@
  * same with Veo (Vertex AI) clips. The test approves the gates. Clips are polled durably: submit in
  * one step, then sleeps and checks in steps (inngest/functions/clip-polling.ts); the Runway fake
  * answers one task check with a 500, and the retried check must not submit the clip again.
+ *
+ * Provider failures at the job level (lib/providers/errors.ts, lib/studio/pipeline.ts): a 401 from
+ * OpenAI's image endpoint fails the whole job with a message naming OpenAI and OPENAI_API_KEY and no
+ * key; a 400 for one segment's image or clip marks only that segment failed with the provider's
+ * reason, the other segments go on and the gate shows it.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -31,6 +36,7 @@ import { createRuntime, type Runtime, setRuntime } from "@/lib/runtime";
 import { SupabaseBlobStore } from "@/lib/storage/supabase";
 import {
   approveGate,
+  cancelJob,
   createJob,
   ensureLocalOwner,
   getJobView,
@@ -41,7 +47,7 @@ import {
 import { createVertexClient } from "./clients/google";
 import { createOpenAiClient } from "./clients/openai";
 import { createRunwayClient } from "./clients/runway";
-import { type OpenAiFake, startOpenAiFake } from "./fakes/openai";
+import { OPENAI_ERRORS, type OpenAiFake, openAiError, startOpenAiFake } from "./fakes/openai";
 import { type RunwayFake, startRunwayFake } from "./fakes/runway";
 import { type SupabaseFake, startSupabaseFake } from "./fakes/supabase";
 import { startVeoFake, type VeoFake } from "./fakes/veo";
@@ -158,11 +164,16 @@ async function useRuntime(video: VideoProvider): Promise<Runtime> {
   return rt;
 }
 
-async function until(jobId: string, done: (view: JobView) => boolean, what: string): Promise<JobView> {
+async function until(
+  jobId: string,
+  done: (view: JobView) => boolean,
+  what: string,
+  { failedIsDone = false } = {},
+): Promise<JobView> {
   for (let i = 0; i < 1200; i++) {
     const view = await getJobView(handle.db, jobId);
     if (done(view)) return view;
-    if (view.job.status === "failed") throw new Error(`job failed: ${view.job.error}`);
+    if (view.job.status === "failed" && !failedIsDone) throw new Error(`job failed: ${view.job.error}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}; job is ${(await getJobView(handle.db, jobId)).job.status}`);
@@ -349,5 +360,110 @@ describe(`durable clip jobs through the executor (${testDbKind()})`, () => {
       .where(eq(segments.jobId, job.id))
       .orderBy(asc(segments.index));
     expect(ordered.map((s) => s.clipStatus)).toEqual(["ready", "ready", "ready", "ready"]);
+  }, 240_000);
+});
+
+describe(`provider failures at the job level (${testDbKind()})`, () => {
+  const IMAGES = /^POST \/v1\/images\/generations$/;
+
+  it("a 401 from OpenAI images fails the job with a message naming OpenAI and OPENAI_API_KEY, no key", async () => {
+    subject = "paper lantern";
+    const rt = await useRuntime(videoProvider("runway"));
+    const deps: StudioDeps = { db: handle.db, sendEvent: (e) => inngest.send(e), policy: rt.policy };
+    openai.script(OPENAI_ERRORS.invalidKey(IMAGES));
+    const ownerId = await ensureLocalOwner(handle.db);
+    const job = await createJob(deps, ownerId, { topic: "Paper lanterns", ...FORMAT });
+    await until(job.id, (v) => v.job.status === "awaiting_script_approval", "the script gate");
+    await approveGate(deps, job.id, "script", "test");
+    const failed = await until(job.id, (v) => v.job.status === "failed", "the job to fail", {
+      failedIsDone: true,
+    });
+
+    expect(failed.job.error).toBe(
+      "OpenAI refused Kadr's access (HTTP 401): invalid_api_key; check OPENAI_API_KEY",
+    );
+    // Neither the configured key nor the masked key OpenAI echoes in its message reaches the user.
+    expect(failed.job.error).not.toContain(openai.apiKey);
+    expect(failed.job.error).not.toContain("sk-fake");
+    const events = await handle.db.select().from(jobEvents).where(eq(jobEvents.jobId, job.id));
+    expect(JSON.stringify(events)).not.toContain(openai.apiKey);
+    // The job never reached the images gate and no segment is marked failed for the credentials.
+    expect(failed.approvals.map((a) => a.gate)).toEqual(["script"]);
+    expect(failed.segments.filter((s) => s.imageStatus === "failed")).toEqual([]);
+  }, 240_000);
+
+  it("a 400 for one segment's image, then for one clip, fails only that segment; the gates show why", async () => {
+    subject = "paper kite";
+    const rt = await useRuntime(videoProvider("runway"));
+    const deps: StudioDeps = { db: handle.db, sendEvent: (e) => inngest.send(e), policy: rt.policy };
+    openai.script({
+      match: IMAGES,
+      ...openAiError(400, {
+        message: "Invalid prompt: the prompt is too long for this model.",
+        type: "invalid_request_error",
+        param: "prompt",
+      }),
+    });
+    const ownerId = await ensureLocalOwner(handle.db);
+    const job = await createJob(deps, ownerId, { topic: "Paper kites", ...FORMAT });
+    await until(job.id, (v) => v.job.status === "awaiting_script_approval", "the script gate");
+    await approveGate(deps, job.id, "script", "test");
+    const imagesGate = await until(
+      job.id,
+      (v) => v.job.status === "awaiting_images_approval",
+      "the images gate",
+    );
+
+    const badImage = imagesGate.segments.filter((s) => s.imageStatus === "failed");
+    expect(badImage).toHaveLength(1);
+    expect(badImage[0]!.imageError).toBe(
+      "OpenAI rejected the request (HTTP 400): Invalid prompt: the prompt is too long for this model.",
+    );
+    const imageIndex = badImage[0]!.index;
+    expect(imagesGate.segments.filter((s) => s.imageStatus === "ready")).toHaveLength(
+      FORMAT.segmentCount - 1,
+    );
+    // The gate cannot be approved past the failed segment; a regenerated image clears it.
+    await expect(approveGate(deps, job.id, "images", "test")).rejects.toThrow(
+      `Segment ${imageIndex + 1} is not ready yet`,
+    );
+    await requestRegeneration(deps, job.id, imageIndex, "image", "test");
+    await until(job.id, (v) => v.segments[imageIndex]!.imageStatus === "ready", "the regenerated image");
+    expect((await getJobView(handle.db, job.id)).segments[imageIndex]!.imageError).toBeNull();
+
+    runway.script({
+      match: /^POST \/v1\/image_to_video$/,
+      status: 400,
+      json: {
+        error: "Invalid request body",
+        issues: [
+          { code: "too_big", path: ["promptText"], message: "String must contain at most 1000 character(s)" },
+        ],
+      },
+    });
+    await approveGate(deps, job.id, "images", "test");
+    const clipsGate = await until(
+      job.id,
+      (v) => v.job.status === "awaiting_clips_approval",
+      "the clips gate",
+    );
+    const badClip = clipsGate.segments.filter((s) => s.clipStatus === "failed");
+    expect(badClip).toHaveLength(1);
+    expect(badClip[0]!.clipError).toMatch(/^Runway rejected the request \(HTTP 400\): Invalid request body/);
+    expect(badClip[0]!.clipError).toContain("String must contain at most 1000 character(s)");
+    expect(clipsGate.segments.filter((s) => s.clipStatus === "ready")).toHaveLength(FORMAT.segmentCount - 1);
+    expect(clipsGate.job.error).toBeNull();
+    // The timeline records both refusals as segment errors.
+    const errors = await handle.db
+      .select()
+      .from(jobEvents)
+      .where(and(eq(jobEvents.jobId, job.id), eq(jobEvents.type, "error")));
+    expect(errors.map((e) => e.data)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ index: imageIndex, target: "image", message: badImage[0]!.imageError }),
+        expect.objectContaining({ index: badClip[0]!.index, target: "clip", message: badClip[0]!.clipError }),
+      ]),
+    );
+    await cancelJob(deps, job.id, "test");
   }, 240_000);
 });
