@@ -42,6 +42,7 @@ import {
   getJobView,
   type JobView,
   requestRegeneration,
+  type SegmentView,
   type StudioDeps,
 } from "@/lib/studio/jobs";
 import { createVertexClient } from "./clients/google";
@@ -363,6 +364,15 @@ describe(`durable clip jobs through the executor (${testDbKind()})`, () => {
   }, 240_000);
 });
 
+/** The one segment whose image (or clip) failed at a gate, asserting every other one is ready. */
+function onlyFailedSegment(view: JobView, target: "image" | "clip"): SegmentView {
+  const status = (s: SegmentView) => (target === "image" ? s.imageStatus : s.clipStatus);
+  const failed = view.segments.filter((s) => status(s) === "failed");
+  expect(failed.map((s) => s.index)).toHaveLength(1);
+  expect(view.segments.filter((s) => status(s) === "ready")).toHaveLength(view.segments.length - 1);
+  return failed[0]!;
+}
+
 describe(`provider failures at the job level (${testDbKind()})`, () => {
   const IMAGES = /^POST \/v1\/images\/generations$/;
 
@@ -414,15 +424,11 @@ describe(`provider failures at the job level (${testDbKind()})`, () => {
       "the images gate",
     );
 
-    const badImage = imagesGate.segments.filter((s) => s.imageStatus === "failed");
-    expect(badImage).toHaveLength(1);
-    expect(badImage[0]!.imageError).toBe(
+    const badImage = onlyFailedSegment(imagesGate, "image");
+    expect(badImage.imageError).toBe(
       "OpenAI rejected the request (HTTP 400): Invalid prompt: the prompt is too long for this model.",
     );
-    const imageIndex = badImage[0]!.index;
-    expect(imagesGate.segments.filter((s) => s.imageStatus === "ready")).toHaveLength(
-      FORMAT.segmentCount - 1,
-    );
+    const imageIndex = badImage.index;
     // The gate cannot be approved past the failed segment; a regenerated image clears it.
     await expect(approveGate(deps, job.id, "images", "test")).rejects.toThrow(
       `Segment ${imageIndex + 1} is not ready yet`,
@@ -447,11 +453,9 @@ describe(`provider failures at the job level (${testDbKind()})`, () => {
       (v) => v.job.status === "awaiting_clips_approval",
       "the clips gate",
     );
-    const badClip = clipsGate.segments.filter((s) => s.clipStatus === "failed");
-    expect(badClip).toHaveLength(1);
-    expect(badClip[0]!.clipError).toMatch(/^Runway rejected the request \(HTTP 400\): Invalid request body/);
-    expect(badClip[0]!.clipError).toContain("String must contain at most 1000 character(s)");
-    expect(clipsGate.segments.filter((s) => s.clipStatus === "ready")).toHaveLength(FORMAT.segmentCount - 1);
+    const badClip = onlyFailedSegment(clipsGate, "clip");
+    expect(badClip.clipError).toMatch(/^Runway rejected the request \(HTTP 400\): Invalid request body/);
+    expect(badClip.clipError).toContain("String must contain at most 1000 character(s)");
     expect(clipsGate.job.error).toBeNull();
     // The timeline records both refusals as segment errors.
     const errors = await handle.db
@@ -460,8 +464,8 @@ describe(`provider failures at the job level (${testDbKind()})`, () => {
       .where(and(eq(jobEvents.jobId, job.id), eq(jobEvents.type, "error")));
     expect(errors.map((e) => e.data)).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ index: imageIndex, target: "image", message: badImage[0]!.imageError }),
-        expect.objectContaining({ index: badClip[0]!.index, target: "clip", message: badClip[0]!.clipError }),
+        expect.objectContaining({ index: imageIndex, target: "image", message: badImage.imageError }),
+        expect.objectContaining({ index: badClip.index, target: "clip", message: badClip.clipError }),
       ]),
     );
     await cancelJob(deps, job.id, "test");
