@@ -1,3 +1,7 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { register } from "@/instrumentation";
 import { ConfigError } from "@/lib/env";
@@ -123,4 +127,33 @@ describe("the app server's instrumentation hook", () => {
       ]);
     },
   );
+});
+
+describe("npm run bot", () => {
+  it("exits 2 naming the missing setting, before it opens a database or calls Telegram", () => {
+    const dataDir = path.join(os.tmpdir(), `kadr-bot-check-${process.pid}`);
+    const root = path.resolve(import.meta.dirname, "..");
+    const result = spawnSync(process.execPath, ["--import", "tsx", "lib/telegram/bot/polling.ts"], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 60_000,
+      env: {
+        ...process.env,
+        KADR_TEST_DB: "",
+        DATABASE_URL: "",
+        KADR_DATA_DIR: dataDir,
+        TELEGRAM_BOT_TOKEN: "123456:s3cr3t-bot-token",
+        // Nothing listens here: a call to Telegram would fail differently.
+        TELEGRAM_API_ROOT: "http://127.0.0.1:9",
+        KADR_TTS: "elevenlabs",
+        ELEVENLABS_API_KEY: "",
+      },
+    });
+    expect(result.status, result.stderr).toBe(2);
+    expect(result.stderr.trim().split("\n").slice(1)).toEqual([
+      "- ELEVENLABS_API_KEY is not set (needed by KADR_TTS=elevenlabs)",
+    ]);
+    expect(result.stderr).not.toContain("s3cr3t");
+    expect(fs.existsSync(dataDir)).toBe(false);
+  });
 });
