@@ -91,8 +91,13 @@ export interface EmbeddedExecutorOptions {
    * that window the step runs again (at-least-once). 0 writes each result at once. Default 20.
    */
   stepBatchMs?: number;
-  /** First retry delay in ms, doubled per attempt (capped at 60 s), ±20 % jitter. Default 1000. */
+  /**
+   * First retry delay in ms, doubled per attempt up to `backoffMaxMs`, then ±20 % jitter (see
+   * backoffDelayMs). Default 1000.
+   */
   backoffBaseMs?: number;
+  /** Cap of the retry delay before jitter, in ms. Default 60 000. */
+  backoffMaxMs?: number;
   /** Receives one line per notable executor event. */
   log?: (message: string, data?: Record<string, unknown>) => void;
 }
@@ -208,6 +213,21 @@ export function parseDurationMs(value: string): number {
   if (!matched || matched !== value.replace(/\s+/g, ""))
     throw new Error(`Unsupported duration: ${JSON.stringify(value)}`);
   return total;
+}
+
+/**
+ * The delay before retry number `attempt + 1` (attempt 0 = after the first failure): `baseMs`
+ * doubled per attempt, capped at `maxMs`, times a jitter factor in [0.8, 1.2) drawn from `random`.
+ * So every delay lies in [0.8, 1.2) × min(baseMs × 2^attempt, maxMs), rounded to whole ms.
+ */
+export function backoffDelayMs(
+  attempt: number,
+  baseMs = 1000,
+  maxMs = MAX_BACKOFF_MS,
+  random: () => number = Math.random,
+): number {
+  const base = Math.min(baseMs * 2 ** attempt, maxMs);
+  return Math.round(base * (0.8 + random() * 0.4));
 }
 
 /** An error value as the SDK expects it in memoized `{ error }` results (name + message). */
@@ -628,8 +648,7 @@ export class EmbeddedExecutor implements EmbeddedApi {
       const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now();
       if (ms >= 0) return ms;
     }
-    const base = Math.min((this.options.backoffBaseMs ?? 1000) * 2 ** attempt, MAX_BACKOFF_MS);
-    return Math.round(base * (0.8 + Math.random() * 0.4));
+    return backoffDelayMs(attempt, this.options.backoffBaseMs, this.options.backoffMaxMs);
   }
 
   /** Sends one request to serve(): in-process when a handler is given, over HTTP otherwise. */
