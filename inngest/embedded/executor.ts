@@ -1038,7 +1038,12 @@ export class EmbeddedExecutor implements EmbeddedApi {
           target: [engineSteps.runId, engineSteps.hashedId],
           set: { result: { data: state }, attempts: state.attempts, endedAt: new Date() },
         });
-      this.log("step retry", { runId: run.id, step: op.displayName ?? op.id, attempt: attempt + 1 });
+      this.log("step retry", {
+        runId: run.id,
+        step: op.displayName ?? op.id,
+        attempt: attempt + 1,
+        delayMs: delay,
+      });
       await sleep(delay);
     }
   }
