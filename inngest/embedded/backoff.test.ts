@@ -1,17 +1,7 @@
 /** The retry delay: exponential in the attempt, capped, with bounded jitter (seeded, so repeatable). */
 import { describe, expect, it } from "vitest";
 import { backoffDelayMs } from "./executor";
-
-/** Deterministic PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "./test-support";
 
 describe("backoffDelayMs", () => {
   it("doubles the base per attempt, caps it, and jitters within [0.8, 1.2] of that", () => {

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openDb } from "@/lib/db";
 import { engineRuns, engineSteps } from "@/lib/db/schema";
 import { openTestDb, testDbKind } from "@/lib/db/testing";
+import { mulberry32 } from "./test-support";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kadr-crash-"));
@@ -20,17 +21,6 @@ afterAll(async () => {
   for (const cleanup of cleanups) await cleanup();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
-
-/** Deterministic PRNG (mulberry32) so the kill points are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Generation {
   outcome: "killed" | "done";

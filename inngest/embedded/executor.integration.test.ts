@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import canonicalize from "canonicalize";
 import { eq } from "drizzle-orm";
 import { eventType, Inngest, NonRetriableError, RetryAfterError } from "inngest";
 import { serve } from "inngest/next";
@@ -11,6 +10,7 @@ import { openTestDb, testDbKind } from "@/lib/db/testing";
 import { EMBEDDED_ORIGIN, embeddedClientOptions, embeddedFetch, embeddedSigningKey } from "./bridge";
 import { ATTEMPT_OP, EmbeddedExecutor, hashedSigningKey, signRequest, toServeHandler } from "./executor";
 import { getRunDetail, listRuns } from "./runs";
+import { stepRequestBody } from "./test-support";
 
 /**
  * Conformance of the embedded executor against the real `inngest` SDK: every test defines real
@@ -589,14 +589,7 @@ describe(`embedded executor (${testDbKind()})`, () => {
 
   it("has its requests rejected by the SDK when the signature is forged or missing", async () => {
     const event = { name: "test/sequential", id: "signature-test", data: {}, ts: Date.now() };
-    // The SDK verifies the HMAC over the canonical JSON (RFC 8785) of the body it parsed.
-    const body = canonicalize({
-      event,
-      events: [event],
-      steps: {},
-      ctx: { run_id: "forged", attempt: 0, stack: { stack: [], current: 0 } },
-      version: 2,
-    }) as string;
+    const body = stepRequestBody(event);
     const url = "http://127.0.0.1:3000/api/inngest?fnId=conformance-sequential&stepId=step";
     const post = (headers: Record<string, string>) =>
       handler.POST(

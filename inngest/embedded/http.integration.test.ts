@@ -8,7 +8,6 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import canonicalize from "canonicalize";
 import { eq } from "drizzle-orm";
 import { Inngest } from "inngest";
 import { serve } from "inngest/node";
@@ -18,6 +17,7 @@ import { engineFunctions, engineRuns, engineSteps } from "@/lib/db/schema";
 import { openTestDb, testDbKind } from "@/lib/db/testing";
 import { embeddedClientOptions, embeddedSigningKey } from "./bridge";
 import { EmbeddedExecutor, signRequest } from "./executor";
+import { stepRequestBody } from "./test-support";
 
 const client = new Inngest({ id: "over-http", ...embeddedClientOptions() });
 const calls: Record<string, number> = {};
@@ -135,13 +135,7 @@ describe(`executor over HTTP (${testDbKind()})`, () => {
 
   it("has a forged or missing signature refused by serve() over HTTP", async () => {
     const event = { name: "http/pipeline", id: "forged", data: { n: 1 }, ts: Date.now() };
-    const body = canonicalize({
-      event,
-      events: [event],
-      steps: {},
-      ctx: { run_id: "forged", attempt: 0, stack: { stack: [], current: 0 } },
-      version: 2,
-    }) as string;
+    const body = stepRequestBody(event);
     const url = `${serveUrl}?fnId=over-http-pipeline&stepId=step`;
     const post = (headers: Record<string, string>) =>
       fetch(url, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
