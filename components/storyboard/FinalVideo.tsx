@@ -43,7 +43,7 @@ export function FinalVideo({ view }: { view: JobViewJson }) {
           playsInline
           preload="metadata"
           src={finalAsset.url}
-          poster={view.segments[0]?.imageUrl ?? undefined}
+          poster={finalAsset.posterUrl ?? view.segments[0]?.imageUrl ?? undefined}
           aria-label={`${t.finalVideo}: ${job.topic}`}
           className={`${ASPECT_CLASS[job.aspect]} ${PLAYER_SIZE[job.aspect]} rounded-xl bg-black`}
         />

@@ -111,7 +111,7 @@ export function ImageGrid({ view, editable }: MediaGridProps) {
               {s.imageUrl && s.imageStatus === "ready" && (
                 // biome-ignore lint/performance/noImgElement: the media route serves immutable files
                 <img
-                  src={s.imageUrl}
+                  src={s.imageThumbUrl ?? s.imageUrl}
                   alt={s.caption || t.segmentLabel(s.index + 1)}
                   loading="lazy"
                   decoding="async"
@@ -208,7 +208,7 @@ function ClipTile({ segment, aspect }: { segment: SegmentJson; aspect: "16:9" | 
         <video
           ref={video}
           src={segment.clipUrl ?? undefined}
-          poster={segment.imageUrl ?? undefined}
+          poster={segment.clipThumbUrl ?? segment.imageUrl ?? undefined}
           muted
           loop
           playsInline

@@ -1,6 +1,6 @@
 /**
  * The JSON the job API answers with, built from the studio's JobView: dates as ISO strings, media
- * as URLs (`/api/media/<storageKey>`), plus what a client should not have to derive itself
+ * as URLs (`/api/media/<storageKey>`, with the grid thumbnails and the video's poster), plus what a client should not have to derive itself
  * (`awaitingGate`, `final`). The exported types are the API contract the dashboard imports
  * (type-only, so no server code reaches the browser bundle).
  */
@@ -17,6 +17,7 @@ import {
 } from "@/lib/db/schema";
 import { AppError } from "@/lib/errors";
 import { GATE_STATUS, getJobView, type JobView, type StageCounts } from "@/lib/studio/jobs";
+import { derivedKeysOf } from "@/lib/studio/thumbnails";
 
 /** Most jobs one list response carries. */
 export const MAX_LISTED_JOBS = 50;
@@ -62,8 +63,27 @@ export interface JobPageJson {
   nextCursor: string | null;
 }
 
-/** One segment of `GET /api/v1/jobs/:id`, with its media URLs (null until produced). */
-export type SegmentJson = Serialized<Segment> & { imageUrl: string | null; clipUrl: string | null };
+/**
+ * One segment of `GET /api/v1/jobs/:id`, with its media URLs (null until produced). The thumbnail
+ * URLs are the grid's WebP images, 320 px wide (lib/studio/thumbnails.ts): the image's, and the
+ * clip's first frame; null until made (and for media stored before thumbnails existed).
+ */
+export type SegmentJson = Serialized<Segment> & {
+  imageUrl: string | null;
+  clipUrl: string | null;
+  imageThumbUrl: string | null;
+  clipThumbUrl: string | null;
+};
+
+/**
+ * The final video of `GET /api/v1/jobs/:id`: its URL, and its poster (the frame at ~1 s at the
+ * video's full size) as JPEG (`posterUrl`) and WebP (`posterWebpUrl`), null until made.
+ */
+export type FinalAssetJson = Serialized<NonNullable<JobView["finalAsset"]>> & {
+  url: string;
+  posterUrl: string | null;
+  posterWebpUrl: string | null;
+};
 
 /** The body of `GET /api/v1/jobs/:id`. */
 export interface JobViewJson {
@@ -71,7 +91,7 @@ export interface JobViewJson {
   segments: SegmentJson[];
   counts: StageCounts;
   approvals: { gate: Gate; actor: string; createdAt: string }[];
-  finalAsset: (Serialized<NonNullable<JobView["finalAsset"]>> & { url: string }) | null;
+  finalAsset: FinalAssetJson | null;
   awaitingGate: Gate | null;
   final: boolean;
 }
@@ -194,14 +214,32 @@ async function summarize(db: Db, ownerId: string, jobIds: string[]): Promise<Job
  */
 export async function getJobViewJson(db: Db, jobId: string, ownerId: string): Promise<JobViewJson> {
   const view = await getJobView(db, jobId, ownerId);
+  const derived = await derivedKeysOf(db, [
+    ...view.segments.flatMap((s) => [s.imageAssetId, s.clipAssetId].filter((id): id is string => !!id)),
+    ...(view.finalAsset ? [view.finalAsset.id] : []),
+  ]);
+  const urlOf = (key: string | undefined) => (key ? mediaUrl(key) : null);
   const body = {
     ...view,
     segments: view.segments.map(({ imageStorageKey, clipStorageKey, ...s }) => ({
       ...s,
       imageUrl: imageStorageKey ? mediaUrl(imageStorageKey) : null,
       clipUrl: clipStorageKey ? mediaUrl(clipStorageKey) : null,
+      imageThumbUrl: urlOf(
+        imageStorageKey && s.imageAssetId ? derived.get(s.imageAssetId)?.thumbnail : undefined,
+      ),
+      clipThumbUrl: urlOf(
+        clipStorageKey && s.clipAssetId ? derived.get(s.clipAssetId)?.thumbnail : undefined,
+      ),
     })),
-    finalAsset: view.finalAsset ? { ...view.finalAsset, url: mediaUrl(view.finalAsset.storageKey) } : null,
+    finalAsset: view.finalAsset
+      ? {
+          ...view.finalAsset,
+          url: mediaUrl(view.finalAsset.storageKey),
+          posterUrl: urlOf(derived.get(view.finalAsset.id)?.posterJpeg),
+          posterWebpUrl: urlOf(derived.get(view.finalAsset.id)?.posterWebp),
+        }
+      : null,
     awaitingGate: gateOf(view.job.status),
     final: FINAL_JOB_STATUSES.includes(view.job.status),
   };

@@ -32,7 +32,14 @@ import { ProviderError, toInngestError } from "@/lib/providers/errors";
 import { withSpend } from "@/lib/providers/spend";
 import type { Runtime } from "@/lib/runtime";
 import { getJob, recordJobEvent } from "./jobs";
-import { animateClipStage, clipCacheKeyOf, loadAsset, markSegmentFailed, storeAsset } from "./pipeline";
+import {
+  animateClipStage,
+  clipCacheKeyOf,
+  loadAsset,
+  markSegmentFailed,
+  storeAsset,
+  storeDerivedImages,
+} from "./pipeline";
 
 /** Seconds between checks when the provider gives no hint (`ClipJobProvider.pollIntervalSeconds`). */
 export const DEFAULT_CLIP_POLL_SECONDS = 5;
@@ -101,7 +108,9 @@ async function clipRequestOf(rt: Runtime, jobId: string, segment: Segment) {
 }
 
 /** Marks the segment's clip ready with `assetId` and records the progress (as `animateClipStage` does). */
-async function finishClip(db: Db, jobId: string, segment: Segment, assetId: string): Promise<string> {
+async function finishClip(rt: Runtime, jobId: string, segment: Segment, assetId: string): Promise<string> {
+  const db = rt.dbHandle.db;
+  await storeDerivedImages(rt, assetId);
   await db
     .update(segments)
     .set({ clipAssetId: assetId, clipStatus: "ready", clipError: null, updatedAt: new Date() })
@@ -115,7 +124,7 @@ async function readyClip(rt: Runtime, jobId: string, segment: Segment): Promise<
   if (segment.clipStatus === "ready" && segment.clipAssetId) return segment.clipAssetId;
   const { cacheKey } = await clipRequestOf(rt, jobId, segment);
   const [cached] = await rt.dbHandle.db.select().from(assets).where(eq(assets.cacheKey, cacheKey));
-  return cached ? finishClip(rt.dbHandle.db, jobId, segment, cached.id) : undefined;
+  return cached ? finishClip(rt, jobId, segment, cached.id) : undefined;
 }
 
 /**
@@ -307,7 +316,7 @@ export async function checkClipStage(
       .update(assets)
       .set({ providerJobId })
       .where(and(eq(assets.id, asset.id), isNull(assets.providerJobId)));
-    return { status: "ready", assetId: await finishClip(db, jobId, segment, asset.id) };
+    return { status: "ready", assetId: await finishClip(rt, jobId, segment, asset.id) };
   } finally {
     await fs.promises.rm(outPath, { force: true });
   }

@@ -32,6 +32,7 @@ import {
   startSegmentTake,
 } from "./jobs";
 import { describeZodError, MAX_SCRIPT_CHARS } from "./schemas";
+import { ensureDerivedImages } from "./thumbnails";
 
 /** Longest script title, in characters. */
 export const MAX_TITLE_CHARS = 200;
@@ -470,7 +471,8 @@ export interface UploadDeps extends StudioDeps {
  * Replaces a segment's image with the user's own while the job waits at the images gate: the
  * upload is checked (≤ MAX_UPLOAD_BYTES, PNG/JPEG/WebP by magic bytes), turned upright (EXIF),
  * cropped to cover the job's frame (e.g. 1280×720 for 16:9, the crop centred on the most salient
- * region) and stored as a PNG asset; the segment is then ready with it and its variation bumped.
+ * region) and stored as a PNG asset with its grid thumbnail (./thumbnails.ts); the segment is then
+ * ready with it and its variation bumped.
  * @param data the uploaded bytes.
  * @returns the updated segment row.
  * @throws AppError("too_large") over the size limit; AppError("bad_input") for other formats,
@@ -526,7 +528,9 @@ export async function uploadSegmentImage(
       cacheKey,
     })
     .onConflictDoNothing();
-  const [asset] = await deps.db.select({ id: assets.id }).from(assets).where(eq(assets.cacheKey, cacheKey));
+  const [asset] = await deps.db.select().from(assets).where(eq(assets.cacheKey, cacheKey));
+  // The grid thumbnail exists before the segment shows the upload (as for rendered images).
+  await ensureDerivedImages(deps, asset!);
   const [updated] = await deps.db
     .update(segments)
     .set({

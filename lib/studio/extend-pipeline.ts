@@ -31,6 +31,7 @@ import {
   SECTION_CROSSFADE_SECONDS,
   setJobStatus,
   storeAsset,
+  storeDerivedImages,
   withProviderErrors,
 } from "./pipeline";
 
@@ -202,6 +203,7 @@ export async function extendStage(rt: Runtime, jobId: string): Promise<string> {
     width: profile.width,
     height: profile.height,
   });
+  await storeDerivedImages(rt, video.id);
   // Captured before the job shows as completed, so a completed extension is always paid for; a
   // retry after a crash in between captures nothing twice (key "done").
   await captureExtension(db, jobId, job.segmentSeconds);

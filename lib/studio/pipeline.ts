@@ -35,6 +35,7 @@ import type { Runtime } from "@/lib/runtime";
 import { scriptFromText } from "@/lib/storyboard/script";
 import { releaseJobCredits } from "./billing";
 import { getJob, recordJobEvent } from "./jobs";
+import { ensureDerivedImages } from "./thumbnails";
 
 /** Length of the crossfade between sections (intro→main, main→outro), in seconds. */
 export const SECTION_CROSSFADE_SECONDS = 0.5;
@@ -276,6 +277,14 @@ export async function storeAsset(rt: Runtime, source: Buffer | string, meta: New
   return row!;
 }
 
+/**
+ * Makes sure the asset's derived images exist (an image's or clip's grid thumbnail, a final video's
+ * posters; see ./thumbnails.ts) before a stage publishes the asset. Idempotent (cache keys).
+ */
+export async function storeDerivedImages(rt: Runtime, assetId: string): Promise<void> {
+  await ensureDerivedImages({ db: dbOf(rt), store: rt.store }, await loadAsset(dbOf(rt), assetId));
+}
+
 async function findCachedAsset(db: Db, cacheKey: string): Promise<Asset | undefined> {
   const [row] = await db.select().from(assets).where(eq(assets.cacheKey, cacheKey));
   return row;
@@ -307,13 +316,18 @@ async function beginImageStage(
   return { db, segment, width, height, provider };
 }
 
-/** The end of an image stage: the segment is ready with `assetId`; a progress event is recorded. */
+/**
+ * The end of an image stage: the image's grid thumbnail is stored, then the segment is ready with
+ * `assetId`; a progress event is recorded.
+ */
 async function finishImageStage(
-  db: Db,
+  rt: Runtime,
   segment: Segment,
   assetId: string,
   progress: Record<string, unknown> = {},
 ): Promise<string> {
+  const db = dbOf(rt);
+  await storeDerivedImages(rt, assetId);
   await db
     .update(segments)
     .set({ imageAssetId: assetId, imageStatus: "ready", imageError: null, updatedAt: new Date() })
@@ -346,7 +360,7 @@ export async function renderImageStage(rt: Runtime, jobId: string, index: number
       width,
       height,
     }));
-  return finishImageStage(db, segment, asset.id);
+  return finishImageStage(rt, segment, asset.id);
 }
 
 /** What an instruction edit starts from (the `edit` of `video/segment.regeneration.requested`). */
@@ -406,7 +420,7 @@ export async function editImageStage(
       }),
       { kind: "image", mime: "image/png", ext: "png", provider: provider.name, cacheKey, width, height },
     ));
-  return finishImageStage(db, segment, asset.id, { edit: edit.instruction });
+  return finishImageStage(rt, segment, asset.id, { edit: edit.instruction });
 }
 
 /**
@@ -431,7 +445,10 @@ export function clipCacheKeyOf(
   });
 }
 
-/** Stage 4 (per segment): animates the segment's image into a normalized clip. @returns the clip asset id. */
+/**
+ * Stage 4 (per segment): animates the segment's image into a normalized clip and stores the clip's
+ * first-frame thumbnail. @returns the clip asset id.
+ */
 export async function animateClipStage(rt: Runtime, jobId: string, index: number): Promise<string> {
   const db = dbOf(rt);
   const segment = await loadSegment(db, jobId, index);
@@ -466,6 +483,7 @@ export async function animateClipStage(rt: Runtime, jobId: string, index: number
     });
     await fs.promises.rm(outPath, { force: true });
   }
+  await storeDerivedImages(rt, asset.id);
   await db
     .update(segments)
     .set({ clipAssetId: asset.id, clipStatus: "ready", clipError: null, updatedAt: new Date() })
@@ -560,6 +578,7 @@ export async function prerenderTransitionsStage(rt: Runtime, jobId: string) {
  * @param beforeComplete runs after the video is stored and before the job shows as completed (book
  *   the job's credits there, so a completed job is always settled); it must be idempotent, since a
  *   crash between it and the status change runs the stage again.
+ * The video's posters (JPEG and WebP, ./thumbnails.ts) are stored before the job completes.
  * @returns the final video asset id.
  */
 export async function assembleStage(
@@ -625,6 +644,7 @@ export async function assembleStage(
     width: profile.width,
     height: profile.height,
   });
+  await storeDerivedImages(rt, video.id);
   await beforeComplete?.(video.id);
   await setJobStatus(rt, jobId, "completed", { finalAssetId: video.id, completedAt: new Date() });
   await fs.promises.rm(dir, { recursive: true, force: true });

@@ -1,7 +1,12 @@
 import { bigint, index, integer, pgTable, real, text, timestamp, uuid, varchar } from "drizzle-orm/pg-core";
 
-/** Kinds of stored media. */
-export const ASSET_KINDS = ["image", "clip", "narration", "video"] as const;
+/**
+ * Kinds of stored media. `thumbnail` (a segment image's or clip's grid WebP) and `poster` (a final
+ * video's JPEG/WebP frame) are derived from another asset, named by their cache key
+ * (`<kind>:<source sha256>:<variant>`, see lib/studio/thumbnails.ts). `kind` is a text column,
+ * so a new kind needs no migration.
+ */
+export const ASSET_KINDS = ["image", "clip", "narration", "video", "thumbnail", "poster"] as const;
 export type AssetKind = (typeof ASSET_KINDS)[number];
 
 /**
