@@ -4,12 +4,15 @@
  * blobs are content-addressed, so one blob may back several asset rows. A job's files are therefore
  * removed only where nothing else uses them: an asset row goes when no other job's segment, final
  * video or shared generation refers to it; its blob goes when no remaining asset row has its key.
+ * An asset's thumbnail or posters (./thumbnails.ts) go with it unless an asset of the same kind with
+ * the same bytes (sha256) remains, since derived images are keyed by the source's content.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { and, eq, inArray, ne, or } from "drizzle-orm";
 import { assets, generations, jobs, segments } from "@/lib/db/schema";
 import type { Runtime } from "@/lib/runtime";
+import { derivedCacheKeysOf } from "./thumbnails";
 
 /** What `removeJobFiles` removed. */
 export interface RemovedFiles {
@@ -22,7 +25,8 @@ export interface RemovedFiles {
 }
 
 /**
- * Removes the assets and blobs only job `jobId` uses, and its scratch directory. The job's rows
+ * Removes the assets (with their thumbnails and posters) and blobs only job `jobId` uses, and its
+ * scratch directory. The job's rows
  * stay (its timeline and ledger are history); its segments lose their media references.
  * Idempotent: a second call removes nothing more.
  * @returns counts of what was removed.
@@ -84,10 +88,29 @@ export async function removeJobFiles(rt: Runtime, jobId: string): Promise<Remove
     .set({ imageAssetId: null, clipAssetId: null, narrationAssetId: null })
     .where(eq(segments.jobId, jobId));
   await db.update(jobs).set({ finalAssetId: null }).where(eq(jobs.id, jobId));
-  const deleted = await db
-    .delete(assets)
-    .where(inArray(assets.id, exclusive))
-    .returning({ storageKey: assets.storageKey, bytes: assets.bytes });
+  const columns = {
+    storageKey: assets.storageKey,
+    bytes: assets.bytes,
+    kind: assets.kind,
+    sha256: assets.sha256,
+  };
+  const deleted = await db.delete(assets).where(inArray(assets.id, exclusive)).returning(columns);
+  // Their thumbnails and posters go with them, unless an asset with the same bytes remains.
+  const derivedKeys: string[] = [];
+  for (const source of deleted) {
+    const keys = derivedCacheKeysOf(source);
+    if (!keys.length) continue;
+    const [twin] = await db
+      .select({ id: assets.id })
+      .from(assets)
+      .where(and(eq(assets.sha256, source.sha256), eq(assets.kind, source.kind)));
+    if (!twin) derivedKeys.push(...keys);
+  }
+  if (derivedKeys.length) {
+    deleted.push(
+      ...(await db.delete(assets).where(inArray(assets.cacheKey, derivedKeys)).returning(columns)),
+    );
+  }
   removed.assets = deleted.length;
   for (const { storageKey, bytes } of deleted) {
     const [still] = await db.select({ id: assets.id }).from(assets).where(eq(assets.storageKey, storageKey));

@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inngest } from "@/inngest/client";
 import type { EmbeddedExecutor } from "@/inngest/embedded/executor";
@@ -31,6 +31,7 @@ import {
   requestRegeneration,
   type StudioDeps,
 } from "./jobs";
+import { derivedCacheKeysOf } from "./thumbnails";
 
 let handle: DbHandle;
 let executor: EmbeddedExecutor;
@@ -215,15 +216,30 @@ describe(`credits through the pipeline (${testDbKind()})`, () => {
     await until(job.id, (v) => v.job.status === "awaiting_script_approval");
     await approveGate(deps, job.id, "script", "test");
     const gate = await until(job.id, (v) => v.job.status === "awaiting_images_approval");
-    const keys = gate.segments.map((s) => s.imageStorageKey!);
+    const images = await handle.db
+      .select()
+      .from(assets)
+      .where(
+        inArray(
+          assets.id,
+          gate.segments.map((s) => s.imageAssetId!),
+        ),
+      );
+    const thumbs = await handle.db
+      .select()
+      .from(assets)
+      .where(inArray(assets.cacheKey, images.flatMap(derivedCacheKeysOf)));
+    expect(thumbs.map((t) => t.kind)).toEqual(["thumbnail", "thumbnail"]);
+    // The images and their grid thumbnails.
+    const keys = [...gate.segments.map((s) => s.imageStorageKey!), ...thumbs.map((t) => t.storageKey)];
     for (const key of keys) expect(await runtime.store.exists(key)).toBe(true);
 
     await cancelJob(deps, job.id, "test");
     expect(await balance(handle.db, userId)).toEqual({ available: 6, reserved: 0 });
-    for (let i = 0; i < 100 && (await runtime.store.exists(keys[0]!)); i++) {
+    for (let i = 0; i < 100 && (await runtime.store.exists(keys.at(-1)!)); i++) {
       await new Promise((r) => setTimeout(r, 100));
     }
     for (const key of keys) expect(await runtime.store.exists(key)).toBe(false);
-    expect(await handle.db.select().from(assets).where(eq(assets.storageKey, keys[0]!))).toEqual([]);
+    expect(await handle.db.select().from(assets).where(inArray(assets.storageKey, keys))).toEqual([]);
   });
 });

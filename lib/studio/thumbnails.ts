@@ -73,6 +73,11 @@ function specsOf(source: Pick<Asset, "kind" | "sha256">): DerivedSpec[] {
   return [];
 }
 
+/** The cache keys of the derived images a source asset gets (none for narration and derived kinds). */
+export function derivedCacheKeysOf(source: Pick<Asset, "kind" | "sha256">): string[] {
+  return specsOf(source).map((s) => s.cacheKey);
+}
+
 /**
  * Makes and stores the derived images of `source` (see the table above) unless they are stored
  * already; idempotent and safe to run concurrently (the rows are inserted on conflict do nothing
