@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFfmpeg } from "./ffmpeg";
 import { probeMedia } from "./probe";
-import { fitForTelegram, renditionSize } from "./telegram";
+import { fitForTelegram, renditionSize, TELEGRAM_MAX_VIDEO_BYTES } from "./telegram";
 import { audioStream, makeTempDir, subtitleCues, videoStream, withEnv } from "./test-support";
 
 let dir: string;
@@ -122,6 +122,49 @@ describe("fitForTelegram", () => {
       message: expect.stringMatching(/do not fit 60000 bytes/),
     });
   });
+});
+
+describe("fitForTelegram at the real 50 MB limit", () => {
+  it("fits a 120 s, ~77 MB input under 50,000,000 bytes with the duration kept to the frame", async () => {
+    // 120 s of 320x180 24 fps heavy noise at QP 32 (~5 Mbit/s, ~77 MB) with an AAC tone: generated
+    // in ~5 s; the ~3 Mbit/s rendition takes ~35 s on 2 shared cores (~42 s for the whole test).
+    const long = path.join(dir, "long.mp4");
+    // biome-ignore format: one option/value pair per line
+    await runFfmpeg(
+      [
+        "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=24,noise=alls=40:allf=t",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+        "-t", "120",
+        "-c:v", "libx264", "-preset", "ultrafast", "-qp", "32", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-shortest",
+        long,
+      ],
+      { inputs: [], outputs: [long] },
+    );
+    const before = await probeMedia(long);
+    // Over the limit under either reading of "50 MB" (10^6 or 2^20 bytes).
+    expect(before.bytes).toBeGreaterThan(52_428_800);
+    expect(TELEGRAM_MAX_VIDEO_BYTES).toBe(50_000_000);
+    const outPath = path.join(dir, "fit-50mb.mp4");
+
+    const fitted = await fitForTelegram({ inputPath: long, outPath });
+
+    expect(fitted).toMatchObject({ path: outPath, reencoded: true, width: 320, height: 180 });
+    const after = await probeMedia(outPath);
+    expect(after.bytes).toBe(fitted.bytes);
+    expect(after.bytes).toBeLessThanOrEqual(50_000_000);
+    // The budget is used: at least 70% of it.
+    expect(after.bytes).toBeGreaterThan(35_000_000);
+    const frame = 1 / 24;
+    expect(Math.abs(after.durationSeconds - before.durationSeconds)).toBeLessThanOrEqual(frame);
+    const [inVideo, outVideo] = [videoStream(before), videoStream(after)];
+    expect(Math.abs((outVideo.durationSeconds ?? 0) - (inVideo.durationSeconds ?? 0))).toBeLessThanOrEqual(
+      frame,
+    );
+    expect(Math.abs((outVideo.frameCount ?? 0) - (inVideo.frameCount ?? 0))).toBeLessThanOrEqual(1);
+    expect(outVideo).toMatchObject({ codec: "h264", profile: "High", pixFmt: "yuv420p", fps: 24 });
+    expect(audioStream(after)).toMatchObject({ codec: "aac", sampleRate: 48_000 });
+  }, 180_000);
 });
 
 describe("renditionSize", () => {
