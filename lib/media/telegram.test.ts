@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFfmpeg } from "./ffmpeg";
 import { probeMedia } from "./probe";
 import { fitForTelegram, renditionSize, TELEGRAM_MAX_VIDEO_BYTES } from "./telegram";
-import { audioStream, makeTempDir, subtitleCues, videoStream, withEnv } from "./test-support";
+import {
+  audioStream,
+  makeTempDir,
+  subtitleCues,
+  videoStream,
+  withEnv,
+  writeNoisyVideo,
+} from "./test-support";
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -128,19 +135,13 @@ describe("fitForTelegram at the real 50 MB limit", () => {
   it("fits a 120 s, ~77 MB input under 50,000,000 bytes with the duration kept to the frame", async () => {
     // 120 s of 320x180 24 fps heavy noise at QP 32 (~5 Mbit/s, ~77 MB) with an AAC tone: generated
     // in ~5 s; the ~3 Mbit/s rendition takes ~35 s on 2 shared cores (~42 s for the whole test).
-    const long = path.join(dir, "long.mp4");
-    // biome-ignore format: one option/value pair per line
-    await runFfmpeg(
-      [
-        "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=24,noise=alls=40:allf=t",
-        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-        "-t", "120",
-        "-c:v", "libx264", "-preset", "ultrafast", "-qp", "32", "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-shortest",
-        long,
-      ],
-      { inputs: [], outputs: [long] },
-    );
+    const long = await writeNoisyVideo(path.join(dir, "long.mp4"), {
+      seconds: 120,
+      width: 320,
+      height: 180,
+      noise: 40,
+      qp: 32,
+    });
     const before = await probeMedia(long);
     // Over the limit under either reading of "50 MB" (10^6 or 2^20 bytes).
     expect(before.bytes).toBeGreaterThan(52_428_800);

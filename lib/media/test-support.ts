@@ -66,6 +66,28 @@ export async function renderLavfi(file: string, sources: string[], seconds: numb
   return file;
 }
 
+/**
+ * Renders a hard-to-compress test video into `file`: testsrc2 with temporal noise (`noise` 0..100),
+ * `width`x`height` px at 24 fps for `seconds`, H.264 ultrafast at a fixed QP (lower = bigger file),
+ * with a 440 Hz AAC tone. E.g. 320x180, noise 40, QP 32 is ~5 Mbit/s; 640x360, noise 30, QP 10 is
+ * tens of Mbit/s.
+ */
+export async function writeNoisyVideo(
+  file: string,
+  options: { seconds: number; width: number; height: number; noise: number; qp: number },
+): Promise<string> {
+  const { seconds, width, height, noise, qp } = options;
+  return renderLavfi(
+    file,
+    [
+      `testsrc2=size=${width}x${height}:rate=24,noise=alls=${noise}:allf=t`,
+      "sine=frequency=440:sample_rate=48000",
+    ],
+    seconds,
+    ["-c:v", "libx264", "-preset", "ultrafast", "-qp", String(qp), "-pix_fmt", "yuv420p", "-c:a", "aac"],
+  );
+}
+
 export function videoStream(info: MediaInfo): ProbedStream {
   return streamOfType(info, "video");
 }

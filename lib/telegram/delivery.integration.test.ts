@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "@/lib/db";
 import { assets, subscriptions } from "@/lib/db/schema";
 import { openTestDb, testDbKind } from "@/lib/db/testing";
-import { runFfmpeg } from "@/lib/media/ffmpeg";
+import { writeNoisyVideo } from "@/lib/media/test-support";
 import { createRuntime, type Runtime } from "@/lib/runtime";
 import { createJob } from "@/lib/studio/jobs";
 import { upsertTelegramUser } from "@/lib/studio/users";
@@ -42,19 +42,13 @@ describe(`delivery of a video over the upload limit (${testDbKind()})`, () => {
 
   it("uploads the rendition (≤ the limit) instead of sending a link, and reuses its file_id", async () => {
     // A 4 s 640x360 24 fps noisy final video with AAC, a few MB: over the limit.
-    const source = path.join(dataDir, "final.mp4");
-    // biome-ignore format: one option/value pair per line
-    await runFfmpeg(
-      [
-        "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=24,noise=alls=30:allf=t",
-        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-        "-t", "4",
-        "-c:v", "libx264", "-preset", "ultrafast", "-qp", "10", "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-shortest",
-        source,
-      ],
-      { inputs: [], outputs: [source] },
-    );
+    const source = await writeNoisyVideo(path.join(dataDir, "final.mp4"), {
+      seconds: 4,
+      width: 640,
+      height: 360,
+      noise: 30,
+      qp: 10,
+    });
     const blob = await rt.store.putFile(source, "video", "mp4");
     expect(blob.bytes).toBeGreaterThan(2 * LIMIT);
     const [video] = await handle.db
