@@ -48,7 +48,10 @@ export interface JobSummaryJson {
   awaitingGate: Gate | null;
   /** True for completed, failed, cancelled and expired jobs: nothing will change any more. */
   final: boolean;
-  /** Rendered segment images, in video order. */
+  /**
+   * Ready segment images, in video order: each image's 320 px WebP grid thumbnail, or the image
+   * itself while it has none (media stored before thumbnails existed).
+   */
   thumbnails: { index: number; url: string }[];
   /** The final MP4 once the job is completed. */
   videoUrl: string | null;
@@ -185,6 +188,10 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
 /** Summaries of the given jobs, in the given order. */
 async function summarize(db: Db, ownerId: string, jobIds: string[]): Promise<JobSummaryJson[]> {
   const views = await Promise.all(jobIds.map((id) => getJobView(db, id, ownerId)));
+  const derived = await derivedKeysOf(
+    db,
+    views.flatMap((v) => v.segments.flatMap((s) => (s.imageAssetId ? [s.imageAssetId] : []))),
+  );
   return views.map(({ job, segments, counts, finalAsset }) => ({
     id: job.id,
     topic: job.topic,
@@ -200,7 +207,12 @@ async function summarize(db: Db, ownerId: string, jobIds: string[]): Promise<Job
     final: FINAL_JOB_STATUSES.includes(job.status),
     thumbnails: segments.flatMap((s) =>
       s.imageStatus === "ready" && s.imageStorageKey
-        ? [{ index: s.index, url: mediaUrl(s.imageStorageKey) }]
+        ? [
+            {
+              index: s.index,
+              url: mediaUrl((s.imageAssetId && derived.get(s.imageAssetId)?.thumbnail) || s.imageStorageKey),
+            },
+          ]
         : [],
     ),
     videoUrl: job.status === "completed" && finalAsset ? mediaUrl(finalAsset.storageKey) : null,

@@ -18,7 +18,7 @@ import { startEmbeddedEngine } from "@/inngest/embedded/start";
 import type { DbHandle } from "@/lib/db";
 import { type Asset, assets, users } from "@/lib/db/schema";
 import { openTestDb, testDbKind } from "@/lib/db/testing";
-import type { JobViewJson } from "@/lib/http/job-json";
+import { type JobViewJson, listJobSummaries } from "@/lib/http/job-json";
 import { ownsMedia } from "@/lib/http/media-access";
 import { createRuntime, type Runtime, setRuntime } from "@/lib/runtime";
 import { uploadSegmentImage } from "./editing";
@@ -169,6 +169,9 @@ describe(`posters and thumbnails of a job (${testDbKind()})`, () => {
       );
       served.push([s.imageThumbUrl!, "image/webp"], [s.clipThumbUrl!, "image/webp"]);
     }
+    // The history list's thumbnails are the images' grid thumbnails too.
+    const [summary] = (await listJobSummaries(handle.db, ownerId)).filter((j) => j.id === job.id);
+    expect(summary!.thumbnails).toEqual(body.segments.map((s) => ({ index: s.index, url: s.imageThumbUrl })));
     expect(body.finalAsset).toMatchObject({
       posterUrl: `/api/media/${posters[0]!.storageKey}`,
       posterWebpUrl: `/api/media/${posters[1]!.storageKey}`,
