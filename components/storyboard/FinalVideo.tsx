@@ -3,7 +3,8 @@
 import type { JobViewJson } from "@/lib/http/job-json";
 /**
  * The last stage: progress while narration and assembly run, then the player (the first image as
- * poster) with a download link and the Extend form. Jobs that ended without a video (failed,
+ * poster; captions from GET /api/v1/jobs/:id/captions.vtt, since browsers skip the MP4's own track)
+ * with a download link and the Extend form. Jobs that ended without a video (failed,
  * cancelled, expired) show nothing here: the editor shows their note (JobEnded) above every step.
  */
 import { ExtendPanel } from "./ExtendPanel";
@@ -16,6 +17,14 @@ const PLAYER_SIZE: Record<"16:9" | "9:16" | "1:1", string> = {
   "9:16": "mx-auto h-[70dvh] max-h-[40rem]",
   "1:1": "mx-auto w-full max-w-xl",
 };
+
+/** The captions' label, in their own language (a track is named for its language, not the UI's). */
+const CAPTION_LABEL: Record<"ru" | "en", string> = { ru: "Русские субтитры", en: "English captions" };
+
+/** Where the job's captions are served as WebVTT (GET /api/v1/jobs/:id/captions.vtt). */
+export function captionsUrl(jobId: string): string {
+  return `/api/v1/jobs/${encodeURIComponent(jobId)}/captions.vtt`;
+}
 
 /** The final stage (see the module comment). */
 export function FinalVideo({ view }: { view: JobViewJson }) {
@@ -37,7 +46,6 @@ export function FinalVideo({ view }: { view: JobViewJson }) {
   return (
     <div className="space-y-4">
       <section aria-label={t.finalVideo} className={`${cardClass} space-y-3 p-3 sm:p-4`}>
-        {/* biome-ignore lint/a11y/useMediaCaption: the narration has no caption track yet */}
         <video
           controls
           playsInline
@@ -46,7 +54,16 @@ export function FinalVideo({ view }: { view: JobViewJson }) {
           poster={finalAsset.posterUrl ?? view.segments[0]?.imageUrl ?? undefined}
           aria-label={`${t.finalVideo}: ${job.topic}`}
           className={`${ASPECT_CLASS[job.aspect]} ${PLAYER_SIZE[job.aspect]} rounded-xl bg-black`}
-        />
+        >
+          {/* The MP4's own caption track (mov_text) is not shown by browsers: the same cues as WebVTT. */}
+          <track
+            kind="captions"
+            default
+            src={captionsUrl(job.id)}
+            srcLang={job.language}
+            label={CAPTION_LABEL[job.language]}
+          />
+        </video>
         <div className="flex flex-wrap items-center justify-between gap-2">
           <p className="text-xs text-muted">
             {finalAsset.durationSeconds ? `${Math.round(finalAsset.durationSeconds)} ${t.sec} · ` : ""}

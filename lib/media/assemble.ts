@@ -282,16 +282,32 @@ async function writeCaptions(
   transitions: Transitions,
   workDir: string,
 ): Promise<string | undefined> {
-  const { captions } = options;
-  if (!captions || captions.length === 0) return undefined;
+  if (!options.captions || options.captions.length === 0) return undefined;
   assertCaptionLanguage(options);
-  const cues = isTextList(captions)
-    ? captionCues(captions, options.clips, transitions.seconds, transitions.scope)
-    : captions;
+  const cues = assemblyCaptionCues(options, transitions);
   if (cues.length === 0) return undefined;
   const captionsPath = path.join(workDir, "captions.vtt");
   await writeFile(captionsPath, webVtt(cues));
   return captionsPath;
+}
+
+/**
+ * The caption cues assembleVideo muxes for `options` (its `captions` timed on the final timeline
+ * with the same frame-rounded crossfades as the picture), without running ffmpeg: what the MP4's
+ * mov_text track holds, e.g. to serve it to browsers as WebVTT. Times in seconds.
+ * @param transitions the resolved transitions; omitted = resolved from `options`.
+ * @returns [] when there are no captions.
+ * @throws MediaError INVALID_INPUT for bad transition options or as captionCues does.
+ */
+export function assemblyCaptionCues(
+  options: TransitionOptions & Pick<AssembleOptions, "captions"> & { clips: readonly TimelineClip[] },
+  transitions: Transitions = resolveTransitions(options),
+): CaptionCue[] {
+  const { captions } = options;
+  if (!captions || captions.length === 0) return [];
+  return isTextList(captions)
+    ? captionCues(captions, options.clips, transitions.seconds, transitions.scope)
+    : [...captions];
 }
 
 function isTextList(captions: readonly string[] | readonly CaptionCue[]): captions is readonly string[] {

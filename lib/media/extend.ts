@@ -171,8 +171,12 @@ async function crossfadeAudio(job: AudioCrossfade): Promise<void> {
   await runFfmpeg(args, { inputs, outputs: [job.audioPath] });
 }
 
-/** The cues and language of the video's first subtitle track (no cues when it has none). */
-async function captionTrack(
+/**
+ * The cues and language of the video's first subtitle track (no cues when it has none), extracted
+ * with ffmpeg as WebVTT into workDir (old-captions.vtt).
+ * @param info the file's probe (probeMedia).
+ */
+export async function captionTrack(
   file: string,
   info: MediaInfo,
   workDir: string,

@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "@/lib/db";
@@ -22,7 +23,10 @@ import {
   type Segment,
   segments,
 } from "@/lib/db/schema";
-import { assembleVideo, prerenderTransitions } from "@/lib/media/assemble";
+import { AppError } from "@/lib/errors";
+import { assembleVideo, assemblyCaptionCues, prerenderTransitions } from "@/lib/media/assemble";
+import { webVtt } from "@/lib/media/captions";
+import { captionTrack } from "@/lib/media/extend";
 import { defaultMusicBed } from "@/lib/media/music";
 import { encodeNarration, narrationCues } from "@/lib/media/narration";
 import { probeMedia } from "@/lib/media/probe";
@@ -32,6 +36,7 @@ import type { ImageProvider } from "@/lib/providers";
 import { ProviderError, toInngestError } from "@/lib/providers/errors";
 import { withSpend } from "@/lib/providers/spend";
 import type { Runtime } from "@/lib/runtime";
+import type { BlobStore } from "@/lib/storage";
 import { scriptFromText } from "@/lib/storyboard/script";
 import { releaseJobCredits } from "./billing";
 import { getJob, recordJobEvent } from "./jobs";
@@ -623,8 +628,7 @@ export async function assembleStage(
     crossfadeSeconds: SECTION_CROSSFADE_SECONDS,
     profile,
     outPath,
-    captions: segs.map((s) => s.narration),
-    captionLanguage: job.language === "ru" ? "rus" : "eng",
+    ...assemblyCaptions(job, segs),
     transitionCacheDir: transitionCacheDirOf(rt, jobId),
     ...(musicPath ? { music: { path: musicPath } } : {}),
     ...(loudnessLufs !== undefined ? { loudnessLufs } : {}),
@@ -649,4 +653,55 @@ export async function assembleStage(
   await setJobStatus(rt, jobId, "completed", { finalAssetId: video.id, completedAt: new Date() });
   await fs.promises.rm(dir, { recursive: true, force: true });
   return video.id;
+}
+
+/** The caption options assembleStage gives assembleVideo: each segment's narration, the job's language. */
+function assemblyCaptions(job: Job, segs: readonly Segment[]) {
+  return {
+    captions: segs.map((s) => s.narration),
+    captionLanguage: job.language === "ru" ? ("rus" as const) : ("eng" as const),
+  };
+}
+
+/**
+ * The captions of a completed job's video as a WebVTT file, for browsers (they do not show an
+ * MP4's mov_text track). A job's own video: built like assembleStage muxes them (each segment's
+ * narration on the final timeline, crossfades at section boundaries, ≤ 2 lines of ≤ 42 characters
+ * per cue), so cue times match the MP4's track to the millisecond. An extension (`parentJobId`) is
+ * the parent's video with a segment crossfaded on: its track is read from the stored MP4 (ffmpeg).
+ * @returns the WebVTT text ("WEBVTT" and no cues when the video has no captions).
+ * @throws AppError("not_found") for unknown jobs and other owners' jobs; AppError("conflict") (409)
+ *   while the job is not completed (there is no video to caption yet).
+ */
+export async function jobCaptionsVtt(
+  db: Db,
+  store: BlobStore,
+  jobId: string,
+  ownerId: string,
+): Promise<string> {
+  const job = await getJob(db, jobId, ownerId);
+  if (job.status !== "completed" || !job.finalAssetId) {
+    throw new AppError(
+      "conflict",
+      `Job ${jobId} is ${job.status.replaceAll("_", " ")}: captions exist once the video is completed`,
+    );
+  }
+  if (job.parentJobId) {
+    const video = await loadAsset(db, job.finalAssetId);
+    const file = await store.localPath(video.storageKey);
+    const workDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "kadr-captions-"));
+    try {
+      return webVtt((await captionTrack(file, await probeMedia(file), workDir)).cues);
+    } finally {
+      await fs.promises.rm(workDir, { recursive: true, force: true });
+    }
+  }
+  const segs = await db.select().from(segments).where(eq(segments.jobId, jobId)).orderBy(asc(segments.index));
+  const cues = assemblyCaptionCues({
+    clips: segs.map((s) => ({ seconds: s.seconds, section: s.section })),
+    crossfadeSeconds: SECTION_CROSSFADE_SECONDS,
+    profile: profileForAspect(job.aspect),
+    captions: assemblyCaptions(job, segs).captions,
+  });
+  return webVtt(cues);
 }
