@@ -4,7 +4,8 @@
  * The storyboard grids: every segment as a thumbnail with its number and section, the picture
  * first. The image grid opens a segment in a sheet on tap; the clip grid plays a clip on tap and
  * opens the sheet from its edit button. Segments still rendering show a shimmering placeholder in
- * place (progress where it happens), failed ones say so; before segments exist, placeholders
+ * place (progress where it happens), failed ones show why (the provider's reason, whole in the
+ * sheet); before segments exist, placeholders
  * stand in for all of them.
  */
 import { useRef, useState } from "react";
@@ -42,13 +43,16 @@ function Labels({ segment }: { segment: SegmentJson }) {
   );
 }
 
-/** State overlay of a segment's media: rendering placeholder or failure. */
+/** State overlay of a segment's media: rendering placeholder, or the failure with its reason. */
 function StatusOverlay({
   status,
   pendingLabel,
+  reason,
 }: {
   status: SegmentJson["imageStatus"];
   pendingLabel: string;
+  /** Why the take failed (imageError / clipError); null = just "Failed". */
+  reason: string | null;
 }) {
   const t = useT();
   if (status === "pending") {
@@ -63,8 +67,16 @@ function StatusOverlay({
   }
   if (status === "failed") {
     return (
-      <span className="absolute inset-0 grid place-items-center bg-danger/15 text-xs font-semibold text-danger">
-        {t.failedTake}
+      <span
+        title={reason ?? undefined}
+        className="absolute inset-0 flex flex-col items-center justify-center gap-0.5 bg-danger/15 px-2 pt-6 text-center text-danger"
+      >
+        <span className="text-xs font-semibold">{t.failedTake}</span>
+        {reason && (
+          <span data-testid="failure-reason" className="line-clamp-3 text-[10px] leading-snug text-fg">
+            {reason}
+          </span>
+        )}
       </span>
     );
   }
@@ -118,7 +130,7 @@ export function ImageGrid({ view, editable }: MediaGridProps) {
                   className="size-full object-cover transition duration-300 group-hover:scale-[1.03]"
                 />
               )}
-              <StatusOverlay status={s.imageStatus} pendingLabel={t.rendering} />
+              <StatusOverlay status={s.imageStatus} pendingLabel={t.rendering} reason={s.imageError} />
               <Labels segment={s} />
             </button>
           </li>
@@ -223,7 +235,7 @@ function ClipTile({ segment, aspect }: { segment: SegmentJson; aspect: "16:9" | 
           <img src={segment.imageUrl} alt="" className="size-full object-cover opacity-60" />
         )
       )}
-      <StatusOverlay status={segment.clipStatus} pendingLabel={t.animating} />
+      <StatusOverlay status={segment.clipStatus} pendingLabel={t.animating} reason={segment.clipError} />
       {ready && !playing && (
         <span
           aria-hidden="true"

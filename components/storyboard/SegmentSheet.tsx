@@ -2,7 +2,8 @@
 
 /**
  * One segment, enlarged, in a sheet over the grid (a bottom sheet on phones, a dialog on wide
- * screens): the picture or clip, its narration and caption, the prompt of the current stage, and
+ * screens): the picture or clip (or why making it failed, with a hint to reword the prompt after a
+ * safety refusal), its narration and caption, the prompt of the current stage, and
  * the actions of the gate — regenerate (with the edited prompt) and, for images, edit the picture
  * with an instruction ("make the sky red") or upload your own.
  * Closes with the close button, Escape or a tap outside.
@@ -52,6 +53,8 @@ export function SegmentSheet({ jobId, segment, aspect, mode, editable, onClose }
   const [error, setError] = useState<string | null>(null);
   const status = mode === "image" ? segment.imageStatus : segment.clipStatus;
   const pending = status === "pending";
+  const failure = status === "failed" ? (mode === "image" ? segment.imageError : segment.clipError) : null;
+  const safetyRefusal = mode === "image" ? segment.imageSafetyRefusal : segment.clipSafetyRefusal;
 
   useEffect(() => {
     setEditing(true);
@@ -147,6 +150,20 @@ export function SegmentSheet({ jobId, segment, aspect, mode, editable, onClose }
           </div>
 
           <div className="space-y-4">
+            {status === "failed" && (
+              <div
+                role="alert"
+                className="space-y-1 rounded-xl bg-danger/10 p-3 text-sm ring-1 ring-danger/30"
+              >
+                <p className="font-semibold text-danger">{t.failedTake}</p>
+                {failure && (
+                  <p data-testid="failure-reason" className="break-words text-fg">
+                    {failure}
+                  </p>
+                )}
+                <p className="text-xs text-muted">{safetyRefusal ? t.safetyHint : t.failedHint}</p>
+              </div>
+            )}
             <EditableText
               label={t.narration}
               value={segment.narration}

@@ -147,6 +147,9 @@ function Editor({ view, setView }: { view: JobViewJson; setView: (view: JobViewJ
             <p className="mt-0.5 text-xs text-muted">
               {t.format(job.segmentCount, job.segmentSeconds)} · {job.aspect} · {job.language.toUpperCase()}
             </p>
+            <p className="mt-0.5 text-xs tabular-nums text-muted" data-testid="job-cost">
+              {t.spentSoFar(view.cost.credits, view.cost.usd)}
+            </p>
             {job.parentJobId && (
               <p className="mt-1 text-xs text-muted" data-testid="parent-link">
                 {t.extensionOf}{" "}

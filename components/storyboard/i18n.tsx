@@ -112,6 +112,9 @@ const en = {
   rendering: "Rendering…",
   animating: "Animating…",
   failedTake: "Failed",
+  /** Under a failed take's reason in the segment sheet: a safety refusal needs a new prompt. */
+  safetyHint: "The provider's safety filter refused this prompt. Reword the prompt below and regenerate.",
+  failedHint: "Regenerate to try again, or change the prompt first.",
   enlarge: (n: number) => `Open segment ${n}`,
   caption: "Caption",
   imagePrompt: "Image prompt",
@@ -139,6 +142,9 @@ const en = {
   // Credits
   credits: (n: number) => `${n} ${n === 1 ? "credit" : "credits"}`,
   cost: "Cost",
+  /** The job header's spend: credits booked by provider calls so far, and their dollar estimate. */
+  spentSoFar: (credits: number, usd: number) =>
+    `Spent so far: ${credits} ${credits === 1 ? "credit" : "credits"}${usd > 0 ? ` · ≈ $${usd.toFixed(2)}` : ""}`,
   balance: "Balance",
   reservedNote: (n: number) => `${n} held by running videos`,
   notEnoughCredits: (needed: number, available: number) =>
@@ -284,6 +290,9 @@ const ru: Dictionary = {
   rendering: "Рисую…",
   animating: "Оживляю…",
   failedTake: "Ошибка",
+  safetyHint:
+    "Фильтр безопасности провайдера отклонил этот промпт. Перепишите промпт ниже и перегенерируйте.",
+  failedHint: "Перегенерируйте, чтобы попробовать снова, или сначала измените промпт.",
   enlarge: (n) => `Открыть сегмент ${n}`,
   caption: "Подпись",
   imagePrompt: "Промпт кадра",
@@ -309,6 +318,8 @@ const ru: Dictionary = {
   cancelledTitle: "Видео отменено",
   credits: (n) => `${n} ${ruPlural(n, "кредит", "кредита", "кредитов")}`,
   cost: "Стоимость",
+  spentSoFar: (credits: number, usd: number) =>
+    `Потрачено: ${credits} ${ruPlural(credits, "кредит", "кредита", "кредитов")}${usd > 0 ? ` · ≈ $${usd.toFixed(2)}` : ""}`,
   balance: "Баланс",
   reservedNote: (n) => `${n} занято идущими видео`,
   notEnoughCredits: (needed, available) =>

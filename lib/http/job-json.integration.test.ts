@@ -2,8 +2,9 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grant } from "@/lib/credits/ledger";
 import type { DbHandle } from "@/lib/db";
-import { assets, jobs, segments, users } from "@/lib/db/schema";
+import { assets, jobs, providerCalls, segments, users } from "@/lib/db/schema";
 import { openTestDb } from "@/lib/db/testing";
+import { SAFETY_MESSAGE } from "@/lib/providers/errors";
 import { createJob, ensureLocalOwner, type StudioDeps } from "@/lib/studio/jobs";
 import { getJobViewJson, listJobSummaries, mediaUrl } from "./job-json";
 
@@ -76,6 +77,61 @@ describe("job JSON", () => {
     ]);
     expect(typeof view.job.createdAt).toBe("string");
     expect(view.finalAsset).toBeNull();
+  });
+
+  it("gives each failed take its reason, flags safety refusals and reports the cost so far", async () => {
+    const job = await createJob(deps, ownerId, { topic: "Refusals", segmentCount: 3 });
+    const segment = {
+      jobId: job.id,
+      section: "main" as const,
+      seconds: 5,
+      narration: "n",
+      caption: "c",
+      imagePrompt: "p",
+      motionPrompt: "m",
+    };
+    const refusal = `${SAFETY_MESSAGE} (Test images: flagged)`;
+    await deps.db.insert(segments).values([
+      { ...segment, index: 0, startSeconds: 0, imageStatus: "failed", imageError: refusal },
+      {
+        ...segment,
+        index: 1,
+        startSeconds: 5,
+        imageStatus: "failed",
+        imageError: "Test images rejected the request",
+      },
+      { ...segment, index: 2, startSeconds: 10, clipStatus: "failed", clipError: refusal },
+    ]);
+    await deps.db.insert(providerCalls).values([
+      {
+        jobId: job.id,
+        stage: "image",
+        provider: "local",
+        costCredits: 2,
+        costUsd: 0.04,
+        latencyMs: 5,
+        outcome: "ok",
+      },
+      {
+        jobId: job.id,
+        stage: "image",
+        provider: "local",
+        costCredits: 1,
+        costUsd: 0.02,
+        latencyMs: 5,
+        outcome: "ok",
+      },
+    ]);
+    const view = await getJobViewJson(deps.db, job.id, ownerId);
+    expect(
+      view.segments.map((s) => [s.imageError, s.imageSafetyRefusal, s.clipError, s.clipSafetyRefusal]),
+    ).toEqual([
+      [refusal, true, null, false],
+      ["Test images rejected the request", false, null, false],
+      [null, false, refusal, true],
+    ]);
+    expect(view.cost.credits).toBe(3);
+    expect(view.cost.usd).toBeCloseTo(0.06, 6);
   });
 
   it("hides other owners' jobs", async () => {

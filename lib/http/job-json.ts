@@ -16,6 +16,7 @@ import {
   type Segment,
 } from "@/lib/db/schema";
 import { AppError } from "@/lib/errors";
+import { SAFETY_MESSAGE } from "@/lib/providers/errors";
 import { GATE_STATUS, getJobView, type JobView, type StageCounts } from "@/lib/studio/jobs";
 import { derivedKeysOf } from "@/lib/studio/thumbnails";
 
@@ -69,13 +70,18 @@ export interface JobPageJson {
 /**
  * One segment of `GET /api/v1/jobs/:id`, with its media URLs (null until produced). The thumbnail
  * URLs are the grid's WebP images, 320 px wide (lib/studio/thumbnails.ts): the image's, and the
- * clip's first frame; null until made (and for media stored before thumbnails existed).
+ * clip's first frame; null until made (and for media stored before thumbnails existed). A failed
+ * take has its reason in `imageError` / `clipError` (the provider's message, safe to show);
+ * `imageSafetyRefusal` / `clipSafetyRefusal` say that reason is a provider's safety refusal (a
+ * changed prompt may pass, a plain retry will not).
  */
 export type SegmentJson = Serialized<Segment> & {
   imageUrl: string | null;
   clipUrl: string | null;
   imageThumbUrl: string | null;
   clipThumbUrl: string | null;
+  imageSafetyRefusal: boolean;
+  clipSafetyRefusal: boolean;
 };
 
 /**
@@ -94,6 +100,8 @@ export interface JobViewJson {
   segments: SegmentJson[];
   counts: StageCounts;
   approvals: { gate: Gate; actor: string; createdAt: string }[];
+  /** What the job's provider calls cost so far: credits booked and an estimate in US dollars. */
+  cost: { credits: number; usd: number };
   finalAsset: FinalAssetJson | null;
   awaitingGate: Gate | null;
   final: boolean;
@@ -243,6 +251,8 @@ export async function getJobViewJson(db: Db, jobId: string, ownerId: string): Pr
       clipThumbUrl: urlOf(
         clipStorageKey && s.clipAssetId ? derived.get(s.clipAssetId)?.thumbnail : undefined,
       ),
+      imageSafetyRefusal: isSafetyRefusal(s.imageStatus === "failed" ? s.imageError : null),
+      clipSafetyRefusal: isSafetyRefusal(s.clipStatus === "failed" ? s.clipError : null),
     })),
     finalAsset: view.finalAsset
       ? {
@@ -257,4 +267,9 @@ export async function getJobViewJson(db: Db, jobId: string, ownerId: string): Pr
   };
   // Round-trip through JSON so the value really has the serialized shape (Dates → ISO strings).
   return JSON.parse(JSON.stringify(body)) as JobViewJson;
+}
+
+/** True when a segment's failure reason is a provider's safety refusal (ProviderError kind "safety"). */
+function isSafetyRefusal(reason: string | null): boolean {
+  return reason?.startsWith(SAFETY_MESSAGE) ?? false;
 }
