@@ -1,16 +1,19 @@
 "use client";
 
-import type { JobViewJson } from "@/lib/http/job-json";
 /**
  * The last stage: progress while narration and assembly run, then the player (the first image as
  * poster; captions from GET /api/v1/jobs/:id/captions.vtt, since browsers skip the MP4's own track)
- * with a download link and the Extend form. Jobs that ended without a video (failed,
+ * with [Send to Telegram chat] (when the caller can), a download link and the Extend form. Jobs that ended without a video (failed,
  * cancelled, expired) show nothing here: the editor shows their note (JobEnded) above every step.
  */
+import { useEffect, useState } from "react";
+import type { JobViewJson } from "@/lib/http/job-json";
+import { messageOf } from "./api";
 import { ExtendPanel } from "./ExtendPanel";
 import { useT } from "./i18n";
 import { endedWithoutVideo } from "./JobEnded";
-import { ASPECT_CLASS, cardClass, Skeleton, StageBar } from "./ui";
+import { useSurface } from "./surface";
+import { ASPECT_CLASS, cardClass, Skeleton, Spinner, StageBar, secondaryButton } from "./ui";
 
 const PLAYER_SIZE: Record<"16:9" | "9:16" | "1:1", string> = {
   "16:9": "w-full",
@@ -24,6 +27,57 @@ const CAPTION_LABEL: Record<"ru" | "en", string> = { ru: "Русские суб�
 /** Where the job's captions are served as WebVTT (GET /api/v1/jobs/:id/captions.vtt). */
 export function captionsUrl(jobId: string): string {
   return `/api/v1/jobs/${encodeURIComponent(jobId)}/captions.vtt`;
+}
+
+/**
+ * [Send to Telegram chat]: POST /api/v1/jobs/:id/send-to-chat, then what happened (or the error).
+ * Shown only when GET /api/v1/auth/me says the caller can (bot on, a Telegram account).
+ */
+function SendToChat({ jobId }: { jobId: string }) {
+  const t = useT();
+  const { api, haptic } = useSurface();
+  const [allowed, setAllowed] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
+  useEffect(() => {
+    let live = true;
+    api
+      .me()
+      .then((me) => live && setAllowed(me.canSendToChat === true))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [api]);
+  if (!allowed) return null;
+  async function send() {
+    setBusy(true);
+    setNote(null);
+    haptic("impact");
+    try {
+      const { method } = await api.sendToChat(jobId);
+      haptic("success");
+      setNote({ ok: true, text: t.sentToChat(method) });
+    } catch (err) {
+      haptic("error");
+      setNote({ ok: false, text: messageOf(err) });
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <>
+      <button type="button" onClick={send} disabled={busy} className={secondaryButton}>
+        {busy && <Spinner />}
+        <span aria-hidden="true">✈</span> {busy ? t.sendingToChat : t.sendToChat}
+      </button>
+      {note && (
+        <p role="status" className={`w-full text-xs ${note.ok ? "text-muted" : "text-danger"}`}>
+          {note.text}
+        </p>
+      )}
+    </>
+  );
 }
 
 /** The final stage (see the module comment). */
@@ -69,13 +123,16 @@ export function FinalVideo({ view }: { view: JobViewJson }) {
             {finalAsset.durationSeconds ? `${Math.round(finalAsset.durationSeconds)} ${t.sec} · ` : ""}
             {finalAsset.width}×{finalAsset.height}
           </p>
-          <a
-            href={finalAsset.url}
-            download={`kadr-${job.id}.mp4`}
-            className="inline-flex items-center gap-1.5 text-sm font-semibold text-link hover:underline"
-          >
-            <span aria-hidden="true">↓</span> {t.download}
-          </a>
+          <div className="flex flex-wrap items-center gap-3">
+            <SendToChat jobId={job.id} />
+            <a
+              href={finalAsset.url}
+              download={`kadr-${job.id}.mp4`}
+              className="inline-flex items-center gap-1.5 text-sm font-semibold text-link hover:underline"
+            >
+              <span aria-hidden="true">↓</span> {t.download}
+            </a>
+          </div>
         </div>
       </section>
       <ExtendPanel view={view} />

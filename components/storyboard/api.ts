@@ -61,6 +61,14 @@ export interface AuthConfigResponse {
   botUsername: string | null;
 }
 
+/** The signed-in user, how they signed in, and whether videos can be sent to their Telegram chat. */
+export interface MeResponse {
+  user: UserJson;
+  method: string;
+  /** The bot is configured and the user has Telegram: "Send to Telegram chat" can work. */
+  canSendToChat: boolean;
+}
+
 /** A session as the sign-in routes answer it (`expiresAt` in Unix seconds). */
 export interface SessionResponse {
   token: string;
@@ -121,7 +129,7 @@ export function createApi(options: ApiOptions = {}) {
     /** How to sign in on this server. */
     authConfig: () => request<AuthConfigResponse>("/api/v1/auth/config"),
     /** The signed-in user; 401 ApiError when nobody is. */
-    me: () => request<{ user: UserJson; method: string }>("/api/v1/auth/me"),
+    me: () => request<MeResponse>("/api/v1/auth/me"),
     /** Exchanges an Authorization value (e.g. `tma <initData>`) for a session. */
     exchange: (authorization: string) =>
       request<SessionResponse>("/api/v1/auth/session", "POST", undefined, authorization),
@@ -142,6 +150,12 @@ export function createApi(options: ApiOptions = {}) {
     /** Extends a completed job's video by one segment; resolves to the new extension job. */
     extend: (jobId: string, prompt: string) =>
       request<Serialized<Job>>(`${jobPath(jobId)}/extend`, "POST", { prompt }),
+    /** Sends the completed video to the caller's own Telegram chat (again on every call). */
+    sendToChat: (jobId: string) =>
+      request<{ method: "file_id" | "upload" | "rendition" | "link" }>(
+        `${jobPath(jobId)}/send-to-chat`,
+        "POST",
+      ),
     /** Approves the gate the job waits at. */
     approve: (jobId: string, gate: Gate) =>
       request<{ approved: Gate }>(`${jobPath(jobId)}/approve`, "POST", { gate }),

@@ -135,6 +135,11 @@ const en = {
   // Final
   finalVideo: "Video",
   download: "Download MP4",
+  sendToChat: "Send to Telegram chat",
+  sendingToChat: "Sending…",
+  /** After a send: a link ("link") means the video was too big to attach. */
+  sentToChat: (method: string): string =>
+    method === "link" ? "Too big for Telegram: a link was sent to your chat" : "Sent to your Telegram chat",
   narratingProgress: "Narrating",
   assembling: "Assembling the video…",
   failedTitle: "The video failed",
@@ -312,6 +317,12 @@ const ru: Dictionary = {
   playClip: (n) => `Воспроизвести клип ${n}`,
   finalVideo: "Видео",
   download: "Скачать MP4",
+  sendToChat: "Отправить в чат Telegram",
+  sendingToChat: "Отправляю…",
+  sentToChat: (method: string) =>
+    method === "link"
+      ? "Слишком большое для Telegram: в чат отправлена ссылка"
+      : "Отправлено в ваш чат Telegram",
   narratingProgress: "Озвучка",
   assembling: "Собираю видео…",
   failedTitle: "Видео не получилось",

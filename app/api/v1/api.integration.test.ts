@@ -21,16 +21,18 @@ import { POST as postEdit } from "@/app/api/v1/jobs/[id]/segments/[index]/edit/r
 import { POST as postImage } from "@/app/api/v1/jobs/[id]/segments/[index]/image/route";
 import { POST as postRegenerate } from "@/app/api/v1/jobs/[id]/segments/[index]/regenerate/route";
 import { PATCH as patchSegment } from "@/app/api/v1/jobs/[id]/segments/[index]/route";
+import { POST as postSendToChat } from "@/app/api/v1/jobs/[id]/send-to-chat/route";
 import { POST as createJobRoute, GET as listJobs } from "@/app/api/v1/jobs/route";
 import { installEmbeddedExecutor } from "@/inngest/embedded/bridge";
 import { signLoginWidget } from "@/lib/auth/telegram";
 import { grant } from "@/lib/credits/ledger";
 import type { DbHandle } from "@/lib/db";
-import { assets, jobEvents, jobs, segments, users } from "@/lib/db/schema";
+import { assets, jobEvents, jobs, segments, subscriptions, users } from "@/lib/db/schema";
 import { openTestDb } from "@/lib/db/testing";
 import { createRuntime, type Runtime, setRuntime } from "@/lib/runtime";
 import { MAX_UPLOAD_BYTES } from "@/lib/studio/editing";
-import { createJob, LOCAL_OWNER_ID } from "@/lib/studio/jobs";
+import { createJob, ensureLocalOwner, LOCAL_OWNER_ID } from "@/lib/studio/jobs";
+import { FakeBotApi } from "@/lib/telegram/fake-bot-api";
 
 const BOT_TOKEN = "777000:KADR-test-token";
 const ORIGIN = "http://127.0.0.1:3210";
@@ -662,5 +664,104 @@ describe("GET /api/v1/jobs/:id/events", () => {
     expect(dataOf(third!).job.status).toBe("cancelled");
     expect(end).toBe('event: end\ndata: {"status":"cancelled"}');
     expect((await reader.read()).done).toBe(true);
+  });
+});
+
+describe("POST /api/v1/jobs/:id/send-to-chat", () => {
+  /** Marks the job completed with a small stored "video" (the fake Bot API does not decode it). */
+  async function completeWithVideo(jobId: string) {
+    const blob = await runtime.store.putBuffer(Buffer.from(`not really an mp4 ${jobId}`), "video", "mp4");
+    const [video] = await handle.db
+      .insert(assets)
+      .values({
+        kind: "video",
+        storageKey: blob.key,
+        sha256: blob.sha256,
+        mime: "video/mp4",
+        bytes: blob.bytes,
+        provider: "kadr",
+        durationSeconds: 7,
+        width: 1280,
+        height: 720,
+      })
+      .returning();
+    await handle.db
+      .update(jobs)
+      .set({ status: "completed", finalAssetId: video!.id })
+      .where(eq(jobs.id, jobId));
+    return video!;
+  }
+
+  it("sends the video to the user's own chat, uploading once and then by file_id; 409 before completion, 404 for others", async () => {
+    const fake = await FakeBotApi.start({ token: BOT_TOKEN });
+    try {
+      telegramMode();
+      process.env.TELEGRAM_API_ROOT = fake.apiRoot;
+      const auth = `tma ${initDataFor(5005)}`;
+      const me = await call(getMe, "/api/v1/auth/me", { auth });
+      expect(await me.json()).toMatchObject({ user: { telegramId: 5005 }, canSendToChat: true });
+      const userId = await userIdOf(5005);
+      const job = await createJob(directDeps(), userId, { topic: "Send me" });
+      const send = (as = auth) =>
+        call(postSendToChat, `/api/v1/jobs/${job.id}/send-to-chat`, {
+          method: "POST",
+          auth: as,
+          params: { id: job.id },
+        });
+
+      const early = await send();
+      expect(early.status).toBe(409);
+      expect(await early.json()).toMatchObject({
+        code: "conflict",
+        message: expect.stringMatching(/queued.*finished/),
+      });
+
+      const video = await completeWithVideo(job.id);
+      const first = await send();
+      expect(first.status).toBe(200);
+      expect(await first.json()).toEqual({ method: "upload" });
+      const again = await send();
+      expect(await again.json()).toEqual({ method: "file_id" });
+
+      const [upload, resend, ...more] = fake.callsOf("sendVideo");
+      expect(more).toHaveLength(0);
+      // Multipart fields arrive as strings.
+      expect(upload).toMatchObject({
+        multipart: true,
+        params: { chat_id: "5005", supports_streaming: "true" },
+      });
+      expect(upload!.uploads.map((u) => u.filename)).toContain(`${job.id}.mp4`);
+      const fileId = (upload!.response as { result: { video: { file_id: string } } }).result.video.file_id;
+      expect(resend).toMatchObject({ multipart: false, params: { chat_id: 5005, video: fileId } });
+      const [stored] = await handle.db.select().from(assets).where(eq(assets.id, video.id));
+      expect(stored!.telegramFileId).toBe(fileId);
+      const followers = await handle.db.select().from(subscriptions).where(eq(subscriptions.jobId, job.id));
+      expect(followers).toMatchObject([{ userId, telegramChatId: 5005 }]);
+      expect(followers[0]!.deliveredAt).toBeInstanceOf(Date);
+
+      const stranger = await send(`tma ${initDataFor(6006)}`);
+      expect(stranger.status).toBe(404);
+      expect(fake.callsOf("sendVideo")).toHaveLength(2);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it("answers 409 with a clear message when the bot is off (local owner), and me says so", async () => {
+    delete process.env.TELEGRAM_BOT_TOKEN;
+    const ownerId = await ensureLocalOwner(handle.db);
+    const job = await createJob(directDeps(), ownerId, { topic: "Local video" });
+    await completeWithVideo(job.id);
+    const me = await call(getMe, "/api/v1/auth/me");
+    expect(await me.json()).toMatchObject({ method: "local", canSendToChat: false });
+    const response = await call(postSendToChat, `/api/v1/jobs/${job.id}/send-to-chat`, {
+      method: "POST",
+      params: { id: job.id },
+    });
+    expect(response.status).toBe(409);
+    expect(await response.json()).toEqual({
+      code: "conflict",
+      message: "The Telegram bot is not configured on this server: download the video instead",
+    });
   });
 });
