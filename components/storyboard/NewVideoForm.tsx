@@ -1,7 +1,8 @@
 "use client";
 
 /**
- * The "New video" form: a topic, a length preset (50 s = 10 × 5 s, 4 min = 48 × 5 s) or a custom
+ * The "New video" form: a topic or a pasted script ("Paste a script": the text is the narration,
+ * sent as `scriptText`, with a character count against MAX_SCRIPT_CHARS), a length preset (50 s = 10 × 5 s, 4 min = 48 × 5 s) or a custom
  * segment count and length, the aspect and the narration language. Below it the cost in credits
  * (`estimateJob` with the server's prices, updated as the format changes) and the balance; the
  * submit is disabled with the shortfall and a top-up link while the balance cannot cover it.
@@ -10,6 +11,7 @@
  */
 import { type FormEvent, useId, useState } from "react";
 import { DEFAULT_PRICES, estimateJob } from "@/lib/credits/pricing";
+import { MAX_SCRIPT_CHARS } from "@/lib/studio/schemas";
 import type { NewJobRequest } from "./api";
 import { CreditLine, describeError, isCreditError, isShort, TopUpLink, useCredits } from "./credits";
 import { useT } from "./i18n";
@@ -40,7 +42,9 @@ const choiceClass =
 export function NewVideoForm({ onCreated }: { onCreated: (jobId: string) => void }) {
   const t = useT();
   const { api, haptic, setEditing } = useSurface();
+  const [source, setSource] = useState<"topic" | "script">("topic");
   const [topic, setTopic] = useState("");
+  const [scriptText, setScriptText] = useState("");
   const [preset, setPreset] = useState<Preset>("short");
   const [custom, setCustom] = useState({ segmentCount: 10, segmentSeconds: 5 });
   const [aspect, setAspect] = useState<NewJobRequest["aspect"]>("16:9");
@@ -59,13 +63,14 @@ export function NewVideoForm({ onCreated }: { onCreated: (jobId: string) => void
     setError(null);
     try {
       const job = await api.create({
-        topic,
+        ...(source === "topic" ? { topic } : { scriptText }),
         ...format,
         aspect,
         ...(language === "auto" ? {} : { language }),
       });
       haptic("success");
-      setTopic("");
+      if (source === "topic") setTopic("");
+      else setScriptText("");
       void creditsState.reload();
       onCreated(job.id);
     } catch (err) {
@@ -86,24 +91,73 @@ export function NewVideoForm({ onCreated }: { onCreated: (jobId: string) => void
         <p className="mt-1 text-sm text-muted">{t.newVideoHint}</p>
       </div>
 
-      <div className="space-y-1.5">
-        <label htmlFor="topic" className="text-sm font-medium text-fg">
-          {t.topic}
-        </label>
-        <textarea
-          id="topic"
-          name="topic"
-          required
-          rows={3}
-          maxLength={2000}
-          value={topic}
-          onChange={(e) => setTopic(e.target.value)}
-          onFocus={() => setEditing(true)}
-          onBlur={() => setEditing(false)}
-          placeholder={t.topicPlaceholder}
-          className={`${fieldClass} resize-y`}
-        />
-      </div>
+      <fieldset className="space-y-1.5">
+        <legend className="sr-only">{t.sourceMode}</legend>
+        <div className="grid grid-cols-2 gap-2">
+          {(
+            [
+              ["topic", t.fromTopic],
+              ["script", t.fromScript],
+            ] as const
+          ).map(([value, label]) => (
+            <label key={value} className={choiceClass}>
+              <input
+                type="radio"
+                name="source"
+                value={value}
+                checked={source === value}
+                onChange={() => setSource(value)}
+                className="sr-only"
+              />
+              <span className="font-semibold">{label}</span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+
+      {source === "topic" ? (
+        <div className="space-y-1.5">
+          <label htmlFor="topic" className="text-sm font-medium text-fg">
+            {t.topic}
+          </label>
+          <textarea
+            id="topic"
+            name="topic"
+            required
+            rows={3}
+            maxLength={2000}
+            value={topic}
+            onChange={(e) => setTopic(e.target.value)}
+            onFocus={() => setEditing(true)}
+            onBlur={() => setEditing(false)}
+            placeholder={t.topicPlaceholder}
+            className={`${fieldClass} resize-y`}
+          />
+        </div>
+      ) : (
+        <div className="space-y-1.5">
+          <label htmlFor="script" className="text-sm font-medium text-fg">
+            {t.script}
+          </label>
+          <textarea
+            id="script"
+            name="scriptText"
+            required
+            rows={8}
+            maxLength={MAX_SCRIPT_CHARS}
+            value={scriptText}
+            onChange={(e) => setScriptText(e.target.value)}
+            onFocus={() => setEditing(true)}
+            onBlur={() => setEditing(false)}
+            placeholder={t.scriptPlaceholder}
+            aria-describedby="script-count"
+            className={`${fieldClass} resize-y leading-relaxed`}
+          />
+          <p id="script-count" aria-live="polite" className="text-right text-xs tabular-nums text-muted">
+            {t.scriptCount(scriptText.length, MAX_SCRIPT_CHARS)}
+          </p>
+        </div>
+      )}
 
       <fieldset className="space-y-1.5">
         <legend className="text-sm font-medium text-fg">{t.length}</legend>

@@ -45,6 +45,14 @@ const en = {
     "Describe it in a sentence. You approve the script, the images and the clips before narration.",
   topic: "Topic",
   topicPlaceholder: "How a lighthouse keeper starts the day",
+  /** The form's two sources: a topic Kadr writes the script for, or the user's own script. */
+  sourceMode: "What to start from",
+  fromTopic: "Start from an idea",
+  fromScript: "Paste a script",
+  script: "Script",
+  scriptPlaceholder: "Paste the narration. Kadr splits it into segments and keeps your words.",
+  scriptCount: (n: number, max: number) =>
+    `${n.toLocaleString("en")} / ${max.toLocaleString("en")} characters`,
   length: "Length",
   presetShort: "50 s",
   presetShortHint: "10 × 5 s",
@@ -223,6 +231,13 @@ const ru: Dictionary = {
   newVideoHint: "Опишите его одной фразой. Сценарий, кадры и клипы вы утверждаете до озвучки.",
   topic: "Тема",
   topicPlaceholder: "Как смотритель маяка начинает день",
+  sourceMode: "С чего начать",
+  fromTopic: "Из идеи",
+  fromScript: "Свой сценарий",
+  script: "Сценарий",
+  scriptPlaceholder: "Вставьте текст озвучки. Kadr разобьёт его на сегменты и сохранит ваши слова.",
+  scriptCount: (n: number, max: number) =>
+    `${n.toLocaleString("ru")} / ${max.toLocaleString("ru")} ${ruPlural(max, "символ", "символа", "символов")}`,
   length: "Длина",
   presetShort: "50 с",
   presetShortHint: "10 × 5 с",
