@@ -118,10 +118,21 @@ test("the whole flow in the dashboard: create, edit, approve, regenerate, play",
   await editor.playFinalVideo();
   await expect(editor.status()).toHaveText("Completed");
   await expect(page.getByRole("link", { name: "Download MP4" })).toBeVisible();
+  // Captions: the default WebVTT track (GET /api/v1/jobs/:id/captions.vtt) loads with its cues.
+  const track = page.getByRole("region", { name: "Video" }).locator("video track[kind=captions]");
+  await expect(track).toHaveAttribute("srclang", /^(en|ru)$/);
+  await expect.poll(() => track.evaluate((t: HTMLTrackElement) => t.readyState), { timeout: 15_000 }).toBe(2);
+  expect(await track.evaluate((t: HTMLTrackElement) => t.track.cues?.length ?? 0)).toBeGreaterThanOrEqual(3);
+  // Signed in with Telegram on a server with a bot: the video can be sent to the chat.
+  await expect(page.getByRole("button", { name: "Send to Telegram chat" })).toBeVisible();
+  await expect(page.getByTestId("job-cost")).toContainText("Spent so far:");
   await page
     .getByRole("region", { name: "Video" })
     .locator("video")
-    .evaluate((v: HTMLVideoElement) => v.pause());
+    .evaluate((v: HTMLVideoElement) => {
+      v.pause();
+      v.currentTime = 1; // a frame with a caption on screen for the screenshot
+    });
   await shootBoth(page, "final");
 
   // History lists the video with its status.
