@@ -38,6 +38,49 @@ function formatDuration(seconds: number, secondsUnit: string): string {
 const choiceClass =
   "flex cursor-pointer flex-col items-center rounded-xl border border-line px-2 py-2 text-sm text-fg transition has-checked:border-accent has-checked:bg-accent/10 has-focus-visible:ring-2 has-focus-visible:ring-accent/40";
 
+/**
+ * A row of radio choices drawn as tiles (label in bold, an optional hint under it), one per
+ * `options` entry `[value, label, hint?]`; the legend names the group (visually hidden with
+ * `hideLegend`).
+ */
+function Choices<T extends string>({
+  name,
+  legend,
+  hideLegend = false,
+  value,
+  onChange,
+  options,
+}: {
+  name: string;
+  legend: string;
+  hideLegend?: boolean;
+  value: T;
+  onChange: (value: T) => void;
+  options: readonly (readonly [T, string, string?])[];
+}) {
+  return (
+    <fieldset className="space-y-1.5">
+      <legend className={hideLegend ? "sr-only" : "text-sm font-medium text-fg"}>{legend}</legend>
+      <div className={`grid gap-2 ${options.length === 2 ? "grid-cols-2" : "grid-cols-3"}`}>
+        {options.map(([option, label, hint]) => (
+          <label key={option} className={choiceClass}>
+            <input
+              type="radio"
+              name={name}
+              value={option}
+              checked={value === option}
+              onChange={() => onChange(option)}
+              className="sr-only"
+            />
+            <span className="font-semibold">{label}</span>
+            {hint !== undefined && <span className="max-w-full truncate text-xs text-muted">{hint}</span>}
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
 /** The form (see the module comment). */
 export function NewVideoForm({ onCreated }: { onCreated: (jobId: string) => void }) {
   const t = useT();
@@ -91,29 +134,17 @@ export function NewVideoForm({ onCreated }: { onCreated: (jobId: string) => void
         <p className="mt-1 text-sm text-muted">{t.newVideoHint}</p>
       </div>
 
-      <fieldset className="space-y-1.5">
-        <legend className="sr-only">{t.sourceMode}</legend>
-        <div className="grid grid-cols-2 gap-2">
-          {(
-            [
-              ["topic", t.fromTopic],
-              ["script", t.fromScript],
-            ] as const
-          ).map(([value, label]) => (
-            <label key={value} className={choiceClass}>
-              <input
-                type="radio"
-                name="source"
-                value={value}
-                checked={source === value}
-                onChange={() => setSource(value)}
-                className="sr-only"
-              />
-              <span className="font-semibold">{label}</span>
-            </label>
-          ))}
-        </div>
-      </fieldset>
+      <Choices
+        name="source"
+        legend={t.sourceMode}
+        hideLegend
+        value={source}
+        onChange={setSource}
+        options={[
+          ["topic", t.fromTopic],
+          ["script", t.fromScript],
+        ]}
+      />
 
       {source === "topic" ? (
         <div className="space-y-1.5">
@@ -159,31 +190,17 @@ export function NewVideoForm({ onCreated }: { onCreated: (jobId: string) => void
         </div>
       )}
 
-      <fieldset className="space-y-1.5">
-        <legend className="text-sm font-medium text-fg">{t.length}</legend>
-        <div className="grid grid-cols-3 gap-2">
-          {(
-            [
-              ["short", t.presetShort, t.presetShortHint],
-              ["long", t.presetLong, t.presetLongHint],
-              ["custom", t.presetCustom, t.format(format.segmentCount, format.segmentSeconds)],
-            ] as const
-          ).map(([value, label, hint]) => (
-            <label key={value} className={choiceClass}>
-              <input
-                type="radio"
-                name="preset"
-                value={value}
-                checked={preset === value}
-                onChange={() => setPreset(value)}
-                className="sr-only"
-              />
-              <span className="font-semibold">{label}</span>
-              <span className="text-xs text-muted">{hint}</span>
-            </label>
-          ))}
-        </div>
-      </fieldset>
+      <Choices
+        name="preset"
+        legend={t.length}
+        value={preset}
+        onChange={setPreset}
+        options={[
+          ["short", t.presetShort, t.presetShortHint],
+          ["long", t.presetLong, t.presetLongHint],
+          ["custom", t.presetCustom, t.format(format.segmentCount, format.segmentSeconds)],
+        ]}
+      />
 
       {preset === "custom" && (
         <div className="grid grid-cols-2 gap-3">
@@ -224,25 +241,13 @@ export function NewVideoForm({ onCreated }: { onCreated: (jobId: string) => void
         </div>
       )}
 
-      <fieldset className="space-y-1.5">
-        <legend className="text-sm font-medium text-fg">{t.aspect}</legend>
-        <div className="grid grid-cols-3 gap-2">
-          {ASPECTS.map((value) => (
-            <label key={value} className={choiceClass}>
-              <input
-                type="radio"
-                name="aspect"
-                value={value}
-                checked={aspect === value}
-                onChange={() => setAspect(value)}
-                className="sr-only"
-              />
-              <span className="font-semibold">{value}</span>
-              <span className="max-w-full truncate text-xs text-muted">{t.aspectHints[value]}</span>
-            </label>
-          ))}
-        </div>
-      </fieldset>
+      <Choices
+        name="aspect"
+        legend={t.aspect}
+        value={aspect}
+        onChange={setAspect}
+        options={ASPECTS.map((value) => [value, value, t.aspectHints[value]] as const)}
+      />
 
       <div className="space-y-1.5">
         <label htmlFor="language" className="text-sm font-medium text-fg">

@@ -47,7 +47,7 @@ const en = {
   topicPlaceholder: "How a lighthouse keeper starts the day",
   /** The form's two sources: a topic Kadr writes the script for, or the user's own script. */
   sourceMode: "What to start from",
-  fromTopic: "Start from an idea",
+  fromTopic: "From an idea",
   fromScript: "Paste a script",
   script: "Script",
   scriptPlaceholder: "Paste the narration. Kadr splits it into segments and keeps your words.",
