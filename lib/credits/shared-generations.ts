@@ -171,7 +171,10 @@ async function currentGeneration(tx: Db, fingerprint: string) {
     .where(eq(generations.fingerprint, fingerprint))
     // Completion (an UPDATE of this row) waits for this transaction, so a request that saw
     // "running" has committed its subscription and payment before the job's payments are captured.
-    .for("share", { of: generations });
+    // An exclusive lock, not FOR SHARE: two restarters that both held a share lock and then both
+    // tried the UPDATE of claimForRestart deadlocked (PostgreSQL 40P01, seen in CI). Requests for
+    // one fingerprint now queue here for the few ms of their transaction.
+    .for("update", { of: generations });
   if (!row) throw new Error(`Shared generation ${fingerprint} vanished while being claimed`);
   const jobEnded = row.jobStatus === "failed" || row.jobStatus === "cancelled";
   const restartable = row.generation.status === "failed" || (row.generation.status === "running" && jobEnded);
