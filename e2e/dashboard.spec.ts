@@ -101,7 +101,8 @@ test("the whole flow in the dashboard: create, edit, approve, regenerate, play",
   await editor.sheet().getByRole("button", { name: "Close" }).first().click();
   const uploadedSrc = await firstTile.locator("img").getAttribute("src");
   const uploaded = await sharp(await (await page.request.get(uploadedSrc!)).body()).metadata();
-  expect([uploaded.format, uploaded.width, uploaded.height]).toEqual(["png", 1280, 720]);
+  // The grid shows the upload's 320 px WebP thumbnail: the square photo cropped to the 16:9 frame.
+  expect([uploaded.format, uploaded.width, uploaded.height]).toEqual(["webp", 320, 180]);
 
   await editor.approve("Approve 3 images");
 
