@@ -194,7 +194,9 @@ describe(`greetings, extend and notices in the chat (${testDbKind()})`, () => {
     const [done] = await handle.db.select().from(jobs).where(eq(jobs.id, job.id));
     const [video] = await handle.db.select().from(assets).where(eq(assets.id, done!.finalAssetId!));
     expect(toAlice!.multipart).toBe(true);
-    expect(video!.telegramFileId).toBeTruthy();
+    // The file_id stored is the one Telegram gave for the upload to Alice.
+    const uploaded = (toAlice!.response as { result: { video: { file_id: string } } }).result.video.file_id;
+    expect(video!.telegramFileId).toBe(uploaded);
     expect(toBob!.multipart).toBe(false);
     expect(toBob!.params.video).toBe(video!.telegramFileId);
     // Only the job's owner may extend it.
