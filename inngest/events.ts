@@ -7,12 +7,18 @@ import { eventType } from "inngest";
 import { z } from "zod";
 
 const jobRef = { jobId: z.string().min(1).max(64).describe("Job id") };
+/**
+ * The job owner's user id, the key of the per-user step limit of the functions a run-starting event
+ * triggers (`concurrency: { key: "event.data.ownerId" }`); optional so older events still parse.
+ */
+const ownerRef = { ownerId: z.string().min(1).max(64).optional().describe("The job owner's user id") };
 const approval = z.object({ ...jobRef, actor: z.string().describe('Who approved: "cli", "user:<uuid>"') });
 
 /** A job row exists; start producing its video (`gates: false`: pass the approval gates automatically). */
 export const jobCreated = eventType("video/job.created", {
   schema: z.object({
     ...jobRef,
+    ...ownerRef,
     gates: z.boolean().optional().describe("false for jobs approved in advance, e.g. greeting templates"),
   }),
 });
@@ -41,6 +47,7 @@ export const jobCompleted = eventType("video/job.completed", {
 export const segmentRegenerationRequested = eventType("video/segment.regeneration.requested", {
   schema: z.object({
     ...jobRef,
+    ...ownerRef,
     index: z.number().int().min(0).describe("0-based segment index"),
     target: z.enum(["image", "clip"]),
     variation: z.number().int().min(1).optional().describe("The new take's number (its credit reservation)"),
@@ -55,7 +62,9 @@ export const segmentRegenerationRequested = eventType("video/segment.regeneratio
 });
 
 /** The user asked to extend a finished video by one segment (an `extension` job, see lib/studio/extend.ts). */
-export const extensionRequested = eventType("video/extension.requested", { schema: z.object(jobRef) });
+export const extensionRequested = eventType("video/extension.requested", {
+  schema: z.object({ ...jobRef, ...ownerRef }),
+});
 
 /** Approval events by gate, for services that approve a gate generically. */
 export const GATE_EVENTS = {

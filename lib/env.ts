@@ -8,6 +8,17 @@ import { z } from "zod";
 /** Treats a blank variable as unset (zod preprocess step shared by every config schema). */
 export const emptyAsUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+/** A per-provider call limit: a whole number, 0 meaning none (default 4). */
+const concurrencyLimit = z.preprocess(
+  emptyAsUndefined,
+  z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .default(4)
+    .transform((n) => (n === 0 ? Number.POSITIVE_INFINITY : n)),
+);
 /** A provider name, case-insensitive and trimmed as `getProviders` reads it; the first is the default. */
 const providerChoice = <T extends string>(names: readonly [T, ...T[]]) =>
   z.preprocess(
@@ -22,8 +33,21 @@ export const envSchema = z.object({
   KADR_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default(".data")),
   /** Orchestration engine: the in-process embedded executor, or a real Inngest server. */
   KADR_ENGINE: z.preprocess(emptyAsUndefined, z.enum(["embedded", "inngest"]).default("embedded")),
-  /** How many steps the embedded executor runs at once. */
-  KADR_ENGINE_PARALLELISM: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(64).default(4)),
+  /**
+   * How many steps the embedded executor runs at once. Provider calls are limited separately
+   * (KADR_<KIND>_CONCURRENCY), so this mostly bounds local work (files, thumbnails, ffmpeg).
+   */
+  KADR_ENGINE_PARALLELISM: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(64).default(8)),
+  /** Calls in flight per provider kind in this process (lib/providers/limits.ts); 0 = no limit. */
+  KADR_LLM_CONCURRENCY: concurrencyLimit,
+  KADR_IMAGE_CONCURRENCY: concurrencyLimit,
+  KADR_VIDEO_CONCURRENCY: concurrencyLimit,
+  KADR_TTS_CONCURRENCY: concurrencyLimit,
+  /** Steps of one user's runs in flight at once (the functions' `concurrency` key on the user id). */
+  KADR_USER_STEP_CONCURRENCY: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(1).max(64).default(6),
+  ),
   /** ffmpeg backend: auto (native when found, else wasm), native, wasm. */
   KADR_FFMPEG: z.preprocess(emptyAsUndefined, z.enum(["auto", "native", "wasm"]).default("auto")),
   /** Explicit ffmpeg binary; a path that does not exist means "no native ffmpeg". */

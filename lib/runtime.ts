@@ -7,6 +7,7 @@ import path from "node:path";
 import { type DbHandle, openDb } from "@/lib/db";
 import { loadEnv } from "@/lib/env";
 import { getProviders, type Providers } from "@/lib/providers";
+import { limitProviderCalls, providerLimitsFromEnv } from "@/lib/providers/limits";
 import { type BlobStore, createBlobStore } from "@/lib/storage";
 import type { StudioPolicy } from "@/lib/studio/jobs";
 
@@ -21,6 +22,7 @@ export interface AudioSettings {
 export interface Runtime {
   dbHandle: DbHandle;
   store: BlobStore;
+  /** The selected providers, each behind its KADR_<KIND>_CONCURRENCY call limit (limits.ts). */
   providers: Providers;
   /** Scratch space for intermediate media files (per job subfolders). */
   workDir: string;
@@ -44,7 +46,7 @@ export async function createRuntime(parts: Partial<Runtime> = {}): Promise<Runti
     dbHandle,
     dataDir,
     store: parts.store ?? createBlobStore(dataDir),
-    providers: parts.providers ?? getProviders(),
+    providers: limitProviderCalls(parts.providers ?? getProviders(), providerLimitsFromEnv()),
     workDir: parts.workDir ?? path.join(dataDir, "work"),
     policy: parts.policy,
     audio: parts.audio ?? { music: env.KADR_MUSIC, loudnessLufs: env.KADR_LOUDNESS_LUFS },

@@ -1,7 +1,9 @@
 /**
  * Bench section `pipeline`: a 48 × 5 s job through the real produce-video function on the embedded
- * executor, with fake providers that answer after a fixed latency L per call, and at most C calls
- * in flight (the executor's parallelism). Gates are approved the moment they open. The wall time is
+ * executor, with fake providers that answer after a fixed latency L per call and at most C calls in
+ * flight per provider (lib/providers/limits.ts, as KADR_<KIND>_CONCURRENCY sets it in the app); the
+ * executor runs up to its default KADR_ENGINE_PARALLELISM steps at once, so each step's local work
+ * after its call overlaps the next calls. Gates are approved the moment they open. The wall time is
  * compared with the ideal that limit allows:
  *   script (1 call) + plan (1 call) + ceil(48/C)·L images + ceil(48/C)·L clips
  *   + ceil(48/C)·L narration + the assemble step's own time (measured).
@@ -16,9 +18,11 @@ import { inngest } from "@/inngest/client";
 import { startEmbeddedEngine } from "@/inngest/embedded/start";
 import { openDb } from "@/lib/db";
 import { engineRuns, engineSteps } from "@/lib/db/schema";
+import { loadEnv } from "@/lib/env";
 import { renderKenBurnsClip } from "@/lib/media/kenburns";
 import { profileForAspect } from "@/lib/media/profile";
 import { getProviders, type Providers } from "@/lib/providers";
+import { limitProviderCalls } from "@/lib/providers/limits";
 import { createRuntime, setRuntime } from "@/lib/runtime";
 import { approveGate, createJob, ensureLocalOwner, GATE_STATUS, getJobView } from "@/lib/studio/jobs";
 import type { BenchRow } from "../types";
@@ -80,9 +84,14 @@ export async function runPipelineBench(): Promise<BenchRow[]> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "kadr-bench-pipeline-"));
   const handle = await openDb({ dataDir: "memory://" });
   try {
-    const providers = await latencyProviders(workDir);
+    const providers = limitProviderCalls(await latencyProviders(workDir), {
+      llm: CONCURRENCY,
+      image: CONCURRENCY,
+      video: CONCURRENCY,
+      tts: CONCURRENCY,
+    });
     setRuntime(await createRuntime({ dbHandle: handle, dataDir: workDir, providers }));
-    const executor = await startEmbeddedEngine({ db: handle.db, parallelism: CONCURRENCY });
+    const executor = await startEmbeddedEngine({ db: handle.db });
     const deps = { db: handle.db, sendEvent: (e: Parameters<typeof inngest.send>[0]) => inngest.send(e) };
     try {
       const ownerId = await ensureLocalOwner(handle.db);
@@ -123,7 +132,7 @@ export async function runPipelineBench(): Promise<BenchRow[]> {
       const batches = Math.ceil(SEGMENTS / CONCURRENCY);
       const idealSeconds = (2 + 3 * batches) * (LATENCY_MS / 1000) + assembleSeconds;
       const ratio = wallSeconds / idealSeconds;
-      const note = `${SEGMENTS} segments, L = ${LATENCY_MS} ms, C = ${CONCURRENCY}, PGlite in memory`;
+      const note = `${SEGMENTS} segments, L = ${LATENCY_MS} ms, C = ${CONCURRENCY} per provider, engine parallelism ${loadEnv().KADR_ENGINE_PARALLELISM}, PGlite in memory`;
       return [
         { section: "pipeline", name: "wall_s", value: wallSeconds, unit: "s", goal: "", ok: true, note },
         {

@@ -262,6 +262,24 @@ const limited = client.createFunction(
   },
 );
 
+/**
+ * Two functions sharing one limit per key value (`scope: "env"`, same key), as Kadr's pipeline
+ * functions share the per-user step limit.
+ */
+const sharedLimit = { scope: "env", key: "event.data.owner", limit: 2 } as const;
+const sharedLimited = ["shared-a", "shared-b"].map((id) =>
+  client.createFunction(
+    { id, triggers: [{ event: `test/${id}` }], concurrency: [sharedLimit] },
+    async ({ event, step }) => {
+      await step.run("work", async () => {
+        const start = Date.now();
+        await new Promise((r) => setTimeout(r, 150));
+        spans.push({ group: `shared:${(event.data as { owner: string }).owner}`, start, end: Date.now() });
+      });
+    },
+  ),
+);
+
 const retryTimes: number[] = [];
 const patient = client.createFunction(
   { id: "patient", triggers: [{ event: "test/patient" }] },
@@ -280,6 +298,7 @@ function maxOverlap(group: string): number {
 }
 
 const allFunctions = [
+  ...sharedLimited,
   sequential,
   parallel,
   gated,
@@ -577,6 +596,17 @@ describe(`embedded executor (${testDbKind()})`, () => {
     expect(maxOverlap("x")).toBeLessThanOrEqual(2);
     expect(maxOverlap("y")).toBeLessThanOrEqual(2);
     expect(Math.max(maxOverlap("x"), maxOverlap("y"))).toBe(2);
+  });
+
+  it("shares an env-scoped keyed limit between functions: per key value, never more steps at once", async () => {
+    const events = ["shared-a", "shared-b"].flatMap((id) =>
+      ["ann", "ann", "ann", "bob"].map((owner) => ({ name: `test/${id}`, data: { owner } })),
+    );
+    const { ids } = await client.send(events);
+    for (const [i, id] of ids.entries()) await runOf(id, `conformance-${events[i]!.name.slice(5)}`);
+    expect(spans.filter((s) => s.group.startsWith("shared:"))).toHaveLength(8);
+    expect(maxOverlap("shared:ann")).toBe(2);
+    expect(maxOverlap("shared:bob")).toBe(2);
   });
 
   it("waits as long as RetryAfterError asks before retrying", async () => {

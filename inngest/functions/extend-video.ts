@@ -19,6 +19,7 @@ import {
 import { inngest } from "../client";
 import { extensionRequested, jobCancelled, jobCompleted } from "../events";
 import { animateClipDurably } from "./clip-polling";
+import { perUserSteps } from "./limits";
 
 export const extendVideoFunction = inngest.createFunction(
   {
@@ -26,6 +27,7 @@ export const extendVideoFunction = inngest.createFunction(
     name: "Extend video",
     triggers: [extensionRequested],
     retries: 3,
+    concurrency: [perUserSteps],
     cancelOn: [{ event: jobCancelled, match: "data.jobId" }],
     onFailure: async ({ event, error, step }) => {
       const jobId = String((event.data.event.data as { jobId?: string }).jobId ?? "");

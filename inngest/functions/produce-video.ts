@@ -33,6 +33,7 @@ import {
   scriptApproved,
 } from "../events";
 import { animateClipDurably } from "./clip-polling";
+import { perUserSteps } from "./limits";
 
 /** How long a gate waits for a human before the job expires (KADR_GATE_TIMEOUT, default 24h). */
 export const GATE_TIMEOUT = loadEnv().KADR_GATE_TIMEOUT;
@@ -43,6 +44,7 @@ export const produceVideo = inngest.createFunction(
     name: "Produce video",
     triggers: [jobCreated],
     retries: 3,
+    concurrency: [perUserSteps],
     cancelOn: [{ event: jobCancelled, match: "data.jobId" }],
     onFailure: async ({ event, error, step }) => {
       const jobId = String((event.data.event.data as { jobId?: string }).jobId ?? "");

@@ -11,6 +11,7 @@ import { editImageStage, markSegmentFailed, renderImageStage, runSegmentStage } 
 import { inngest } from "../client";
 import { jobCancelled, segmentRegenerationRequested } from "../events";
 import { animateClipDurably } from "./clip-polling";
+import { perUserSteps } from "./limits";
 
 export const regenerateSegment = inngest.createFunction(
   {
@@ -18,6 +19,7 @@ export const regenerateSegment = inngest.createFunction(
     name: "Regenerate segment",
     triggers: [segmentRegenerationRequested],
     retries: 3,
+    concurrency: [perUserSteps],
     cancelOn: [{ event: jobCancelled, match: "data.jobId" }],
     onFailure: async ({ event, step }) => {
       const { jobId, index, target, variation } = event.data.event.data;

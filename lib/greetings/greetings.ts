@@ -146,7 +146,7 @@ export async function requestGreeting(
     const [job] = await deps.db.select().from(jobs).where(eq(jobs.id, outcome.jobId));
     await startOrUndo(deps, job!, {
       name: "video/job.created",
-      data: { jobId: outcome.jobId, gates: false },
+      data: { jobId: outcome.jobId, ownerId: job!.ownerId, gates: false },
       id: `job-created-${outcome.jobId}`,
     });
   }

@@ -283,7 +283,7 @@ describe("regenerateSegmentMedia", () => {
     expect(sent).toEqual([
       {
         name: "video/segment.regeneration.requested",
-        data: { jobId, index: 3, target: "image", variation: 1 },
+        data: { jobId, ownerId, index: 3, target: "image", variation: 1 },
         id: `regenerate-${jobId}-3-image-1`,
       },
     ]);

@@ -125,7 +125,7 @@ export async function requestExtension(
     await recordJobEvent(deps.db, id, "extension", { parentJobId: parent.id, actor, credits: amount });
     await deps.sendEvent({
       name: EXTENSION_REQUESTED_EVENT,
-      data: { jobId: id },
+      data: { jobId: id, ownerId },
       id: `extension-requested-${id}`,
     });
   } catch (err) {

@@ -30,7 +30,7 @@ describe(`studio job services (${testDbKind()})`, () => {
     expect(job.id).toMatch(/^[A-Za-z0-9_-]{12}$/);
     expect(sent.at(-1)).toEqual({
       name: "video/job.created",
-      data: { jobId: job.id },
+      data: { jobId: job.id, ownerId },
       id: `job-created-${job.id}`,
     });
     const view = await getJobView(handle.db, job.id, ownerId);

@@ -206,7 +206,11 @@ export async function createJob(deps: StudioDeps, ownerId: string, input: Create
     await recordJobEvent(tx, id, "status", { status: "queued" });
     return row!;
   });
-  await startOrUndo(deps, job, { name: "video/job.created", data: { jobId: id }, id: `job-created-${id}` });
+  await startOrUndo(deps, job, {
+    name: "video/job.created",
+    data: { jobId: id, ownerId },
+    id: `job-created-${id}`,
+  });
   return job;
 }
 
@@ -527,6 +531,7 @@ export async function startSegmentTake(
       name: "video/segment.regeneration.requested",
       data: {
         jobId,
+        ownerId: job.ownerId,
         index,
         target,
         variation,

@@ -3,8 +3,9 @@
  * `webhookCallback(bot, "std/http", { secretToken })` (Fetch Request → Response), hardened so that
  *
  * - the X-Telegram-Bot-Api-Secret-Token header is required: missing or wrong → 401;
- * - a body that is not an update (invalid JSON, not an object with an integer update_id) → 400,
- *   never a crash (grammY would throw on it, which a route turns into 500 and Telegram retries);
+ * - a body that is not an update (invalid JSON, or fields the bot reads with the wrong types — see
+ *   update-schema.ts) → 400 `{error}` naming the field, never a handler crash (grammY would throw
+ *   on it, which a route turns into 500 and Telegram retries);
  * - handler errors are contained by the bot's error boundary, so a valid update gets 200 — except
  *   a `successful_payment` whose credits could not be booked: the returned promise rejects (the
  *   route answers 500) and Telegram delivers the update again; crediting is idempotent on the
@@ -15,6 +16,7 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import { type Bot, webhookCallback } from "grammy";
+import { updateProblem } from "./update-schema";
 
 const SECRET_HEADER = "x-telegram-bot-api-secret-token";
 
@@ -23,15 +25,6 @@ function secretMatches(header: string | null, secret: string): boolean {
   const given = Buffer.from(header);
   const expected = Buffer.from(secret);
   return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-function isUpdate(value: unknown): boolean {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Number.isInteger((value as { update_id?: unknown }).update_id)
-  );
 }
 
 /**
@@ -51,8 +44,8 @@ export function createWebhookHandler(bot: Bot, secretToken: string): (req: Reque
     } catch {
       update = undefined;
     }
-    if (!isUpdate(update))
-      return Response.json({ error: "The body is not a Telegram update" }, { status: 400 });
+    const problem = update === undefined ? "the body is not JSON" : updateProblem(update);
+    if (problem) return Response.json({ error: `Not a Telegram update: ${problem}` }, { status: 400 });
     return callback(new Request(req.url, { method: "POST", headers: req.headers, body }));
   };
 }

@@ -149,7 +149,10 @@ describe("npm run bot: long polling", () => {
       });
       expect(job!.topic).toBe("Tides");
       expect(events).toContainEqual(
-        expect.objectContaining({ name: "video/job.created", data: { jobId: job!.id } }),
+        expect.objectContaining({
+          name: "video/job.created",
+          data: { jobId: job!.id, ownerId: job!.ownerId },
+        }),
       );
       const plan = await until("the plan", () =>
         fake

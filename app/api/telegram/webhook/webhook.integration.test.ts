@@ -88,15 +88,27 @@ describe("POST /api/telegram/webhook", () => {
     expect(fake.calls.filter((c) => c.method !== "getMe")).toEqual([]);
   });
 
-  it("answers 400 to bodies that are not updates and survives malformed updates", async () => {
-    expect((await send("{not json")).status).toBe(400);
+  it("answers 400 naming the field to bodies that are not updates, and handles nothing of them", async () => {
+    const refusal = async (response: Response) => [
+      response.status,
+      ((await response.json()) as { error: string }).error,
+    ];
+    expect(await refusal(await send("{not json"))).toEqual([
+      400,
+      "Not a Telegram update: the body is not JSON",
+    ]);
     expect((await send("null")).status).toBe(400);
     expect((await send("[]")).status).toBe(400);
     expect((await update({ update_id: "x" })).status).toBe(400);
-    expect((await update({ update_id: 90, message: { text: 5 } })).status).toBe(200);
+    const typed = fake.textUpdate(user, "Lighthouses");
+    const [status, error] = await refusal(await update({ ...typed, message: { ...typed.message, text: 5 } }));
+    expect(status).toBe(400);
+    expect(error).toMatch(/^Not a Telegram update: message\.text: .*string/);
     expect(
       (await update({ update_id: 91, callback_query: { id: "q", data: "approve:x:script" } })).status,
-    ).toBe(200);
+    ).toBe(400);
+    expect(fake.calls.filter((c) => c.method !== "getMe")).toEqual([]);
+    expect(await handle.db.select().from(jobs)).toEqual([]);
     expect((await update(fake.textUpdate(user, "/start"))).status).toBe(200);
     expect(texts()[0]).toMatch(/^Hi! I turn a topic/);
   });
